@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Tranche.Data;
+using Tranche.Domain.Tenancy;
+
+namespace Tranche.Cli.Demo;
+
+/// <summary>What <c>demo</c> writes to <c>&lt;data-dir&gt;/demo-credentials.json</c>.</summary>
+public sealed record DemoCredentials(
+    [property: JsonPropertyName("partner_org_id")] string PartnerOrgId,
+    [property: JsonPropertyName("partner_api_key")] string PartnerApiKey,
+    [property: JsonPropertyName("orgs")] IReadOnlyList<DemoOrgCredentials> Orgs);
+
+public sealed record DemoOrgCredentials(
+    [property: JsonPropertyName("org_id")] string OrgId,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("api_key")] string ApiKey);
+
+/// <summary>
+/// The demo installation: a partner org with three customer orgs, each with an admin key. Seeding happens once;
+/// later starts reuse the same orgs and, while they still work, the same keys.
+/// </summary>
+public static class DemoSeed
+{
+    public const string CredentialsFileName = "demo-credentials.json";
+    public const string PartnerName = "Northwind Cloud Partners";
+    public static readonly IReadOnlyList<string> CustomerNames = ["Acme Retail", "Globex Logistics", "Initech Analytics"];
+
+    private const string PartnerSettingKey = "demo.partner_org_id";
+    private const string KeyName = "demo";
+
+    public static async Task<DemoCredentials> EnsureAsync(DatabaseTarget database, string dataDirectory, DateTime now, CancellationToken cancellationToken)
+    {
+        var credentialsPath = Path.Combine(dataDirectory, CredentialsFileName);
+        await using var db = TrancheDatabase.CreateContext(database);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        var partner = await FindSeededPartnerAsync(db, cancellationToken);
+        if (partner is null)
+        {
+            partner = SeedOrgs(db, now);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        var customers = await db.Orgs.Where(o => o.ParentOrgId == partner.Id).OrderBy(o => o.Name).ToListAsync(cancellationToken);
+
+        var previous = await ReadCredentialsAsync(credentialsPath, cancellationToken);
+        var partnerKey = await ReuseOrIssueAsync(db, partner.Id, previous?.PartnerOrgId == partner.Id.ToString() ? previous.PartnerApiKey : null, now, cancellationToken);
+        var orgs = new List<DemoOrgCredentials>();
+        foreach (var customer in customers)
+        {
+            var previousKey = previous?.Orgs.FirstOrDefault(o => o.OrgId == customer.Id.ToString())?.ApiKey;
+            orgs.Add(new DemoOrgCredentials(customer.Id.ToString(), customer.Name, await ReuseOrIssueAsync(db, customer.Id, previousKey, now, cancellationToken)));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        var credentials = new DemoCredentials(partner.Id.ToString(), partnerKey, orgs);
+        await WriteCredentialsAsync(credentialsPath, credentials, cancellationToken);
+        return credentials;
+    }
+
+    private static async Task<Org?> FindSeededPartnerAsync(TrancheDbContext db, CancellationToken cancellationToken)
+    {
+        var setting = await db.InstallationSettings.SingleOrDefaultAsync(s => s.Key == PartnerSettingKey, cancellationToken);
+        return setting is not null && Guid.TryParse(setting.Value, out var id)
+            ? await db.Orgs.SingleOrDefaultAsync(o => o.Id == id, cancellationToken)
+            : null;
+    }
+
+    private static Org SeedOrgs(TrancheDbContext db, DateTime now)
+    {
+        var partner = new Org { Id = Guid.NewGuid(), Name = PartnerName, IsPartner = true, CreatedAt = now };
+        db.Orgs.Add(partner);
+        foreach (var name in CustomerNames)
+        {
+            db.Orgs.Add(new Org { Id = Guid.NewGuid(), Name = name, ParentOrgId = partner.Id, CreatedAt = now });
+        }
+
+        var setting = db.InstallationSettings.Local.FirstOrDefault(s => s.Key == PartnerSettingKey);
+        if (setting is null)
+        {
+            db.InstallationSettings.Add(new InstallationSetting { Key = PartnerSettingKey, Value = partner.Id.ToString() });
+        }
+        else
+        {
+            setting.Value = partner.Id.ToString();
+        }
+
+        return partner;
+    }
+
+    /// <summary>Keeps a key from the credentials file if it still works for that org; otherwise makes a new one.</summary>
+    private static async Task<string> ReuseOrIssueAsync(TrancheDbContext db, Guid orgId, string? previousSecret, DateTime now, CancellationToken cancellationToken)
+    {
+        if (previousSecret is not null)
+        {
+            var hash = ApiKeySecrets.Hash(previousSecret);
+            var stillValid = await db.ApiKeys.IgnoreQueryFilters()
+                .AnyAsync(k => k.SecretHash == hash && k.OrgId == orgId && k.RevokedAt == null, cancellationToken);
+            if (stillValid)
+            {
+                return previousSecret;
+            }
+        }
+
+        return db.IssueApiKey(orgId, KeyName, OrgRole.Admin, Actor.Cli, now).Secret;
+    }
+
+    private static async Task<DemoCredentials?> ReadCredentialsAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            return await JsonSerializer.DeserializeAsync<DemoCredentials>(stream, cancellationToken: cancellationToken);
+        }
+        catch (JsonException)
+        {
+            // A damaged file is replaced with fresh keys.
+            return null;
+        }
+    }
+
+    private static async Task WriteCredentialsAsync(string path, DemoCredentials credentials, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(credentials, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}

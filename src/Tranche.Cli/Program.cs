@@ -1,0 +1,3 @@
+using Tranche.Cli;
+
+return await TrancheCli.RunAsync(args, CliEnvironment.System);

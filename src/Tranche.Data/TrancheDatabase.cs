@@ -1,0 +1,189 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Tranche.Data;
+
+/// <summary>Opens <see cref="TrancheDbContext"/>s on a <see cref="DatabaseTarget"/> and keeps its schema current.</summary>
+public static class TrancheDatabase
+{
+    /// <summary>Any constant works as long as every replica uses the same one; this is "tranche" in ASCII.</summary>
+    private const long MigrationLockKey = 0x7472616e636865;
+
+    public static IServiceCollection AddTrancheDatabase(this IServiceCollection services, DatabaseTarget target)
+    {
+        services.AddSingleton(target);
+        services.AddScoped<OrgScope>();
+        switch (target.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                services.AddDbContext<TrancheDbContext, SqliteTrancheDbContext>(options => Configure(options, target));
+                break;
+            case DatabaseProvider.Postgres:
+                services.AddDbContext<TrancheDbContext, PostgresTrancheDbContext>(options => Configure(options, target));
+                break;
+        }
+
+        return services;
+    }
+
+    /// <summary>A context outside dependency injection, for the command line and jobs.</summary>
+    public static TrancheDbContext CreateContext(DatabaseTarget target, OrgScope? scope = null) => target.Provider switch
+    {
+        DatabaseProvider.Sqlite => new SqliteTrancheDbContext(Options<SqliteTrancheDbContext>(target), scope ?? new OrgScope()),
+        _ => new PostgresTrancheDbContext(Options<PostgresTrancheDbContext>(target), scope ?? new OrgScope()),
+    };
+
+    public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
+    {
+        switch (target.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                options.UseSqlite(target.ConnectionString);
+                options.AddInterceptors(SqlitePragmas.Instance);
+                break;
+            case DatabaseProvider.Postgres:
+                options.UseNpgsql(target.ConnectionString);
+                break;
+        }
+
+        // Migrations are applied by `db migrate` or on start; a pending model change is a bug caught by tests.
+        options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    /// <summary>Applies every pending migration. On PostgreSQL, replicas that start together wait on one advisory lock.</summary>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(DatabaseTarget target, CancellationToken cancellationToken = default)
+    {
+        if (target.Provider == DatabaseProvider.Sqlite)
+        {
+            EnsureSqliteDirectory(target);
+            await using var context = CreateContext(target);
+            var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            await context.Database.MigrateAsync(cancellationToken);
+            return pending;
+        }
+
+        await EnsurePostgresDatabaseExistsAsync(target, cancellationToken);
+        await using var lockConnection = new NpgsqlConnection(target.ConnectionString);
+        await lockConnection.OpenAsync(cancellationToken);
+        await ExecuteAsync(lockConnection, $"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+        try
+        {
+            await using var context = CreateContext(target);
+            var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            await context.Database.MigrateAsync(cancellationToken);
+            return pending;
+        }
+        finally
+        {
+            await ExecuteAsync(lockConnection, $"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Makes the schema current where that is this process's job (always on SQLite, on PostgreSQL when asked),
+    /// and otherwise checks that a deploy step did it.
+    /// </summary>
+    /// <returns>The migrations this call applied.</returns>
+    /// <exception cref="DatabaseNotReadyException">PostgreSQL has pending migrations and <paramref name="migrate"/> is false.</exception>
+    public static async Task<IReadOnlyList<string>> PrepareAsync(DatabaseTarget target, bool migrate, CancellationToken cancellationToken = default)
+    {
+        if (target.Provider == DatabaseProvider.Sqlite || migrate)
+        {
+            return await MigrateAsync(target, cancellationToken);
+        }
+
+        var pending = await PendingMigrationsAsync(target, cancellationToken);
+        if (pending.Count > 0)
+        {
+            throw new DatabaseNotReadyException(
+                $"{target.Describe()} is missing {pending.Count} migration(s) ({string.Join(", ", pending)}). " +
+                "Run `tranche db migrate` on it, or start the server with --migrate.");
+        }
+
+        return [];
+    }
+
+    public static async Task<IReadOnlyList<string>> PendingMigrationsAsync(DatabaseTarget target, CancellationToken cancellationToken = default)
+    {
+        await using var context = CreateContext(target);
+        return [.. await context.Database.GetPendingMigrationsAsync(cancellationToken)];
+    }
+
+    private static DbContextOptions<T> Options<T>(DatabaseTarget target)
+        where T : DbContext
+    {
+        var builder = new DbContextOptionsBuilder<T>();
+        Configure(builder, target);
+        return builder.Options;
+    }
+
+    private static void EnsureSqliteDirectory(DatabaseTarget target)
+    {
+        var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(target.ConnectionString).DataSource;
+        if (path != ":memory:" && Path.GetDirectoryName(path) is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+
+    private static async Task EnsurePostgresDatabaseExistsAsync(DatabaseTarget target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var probe = new NpgsqlConnection(target.ConnectionString);
+            await probe.OpenAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            var builder = new NpgsqlConnectionStringBuilder(target.ConnectionString);
+            var database = builder.Database!;
+            builder.Database = "postgres";
+            await using var admin = new NpgsqlConnection(builder.ConnectionString);
+            await admin.OpenAsync(cancellationToken);
+            try
+            {
+                await ExecuteAsync(admin, $"CREATE DATABASE \"{database.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", cancellationToken);
+            }
+            catch (PostgresException created) when (created.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another replica created it first.
+            }
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode
+    /// and much faster than FULL.
+    /// </summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public static readonly SqlitePragmas Instance = new();
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        private static void Apply(DbConnection connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+            command.ExecuteNonQuery();
+        }
+    }
+}
+
+/// <summary>The database exists but its schema is behind this build of Tranche.</summary>
+public sealed class DatabaseNotReadyException(string message) : Exception(message);

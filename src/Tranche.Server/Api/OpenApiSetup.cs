@@ -1,0 +1,100 @@
+using System.Reflection;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace Tranche.Server.Api;
+
+/// <summary>The OpenAPI 3.1 document at <c>/openapi/v1.json</c> and the reference UI at <c>/docs</c>.</summary>
+internal static class OpenApiSetup
+{
+    public const string DocumentPath = "/openapi/v1.json";
+
+    private const string Description = """
+        Tranche is a self-hostable cloud commitment manager. This API is wire-compatible with the Archera.ai
+        public v1 API and partner v2 API: clients written for those work against Tranche unchanged.
+
+        **Authentication.** Send an API key in the `x-api-key` header (or as HTTP Basic credentials, the key as the
+        user name). A key belongs to one org; a partner org's key also acts on the partner's customer orgs.
+
+        **Errors.** 4xx and 5xx answers carry `ApiErrorResponse`; request validation failures are 422 with `Error`,
+        whose `errors` maps the location (`json`, `query`, `path`, `headers`) to each field and its messages.
+
+        **Paging.** List endpoints return a bare JSON array; paging metadata comes in the `X-Pagination` header.
+
+        **Rate limits.** Each key may make a configured number of requests per second; beyond it the answer is 429
+        with `Retry-After`.
+        """;
+
+    public static IServiceCollection AddTrancheOpenApi(this IServiceCollection services)
+    {
+        services.AddOpenApi("v1", options =>
+        {
+            options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            options.CreateSchemaReferenceId = type =>
+                type.Type.GetCustomAttribute<ApiSchemaAttribute>()?.Name ?? OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo { Title = "Tranche API", Version = "v1", Description = Description };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = "x-api-key",
+                    Description = "An API key made with `tranche keys create` or `POST /v1/org/{org_id}/api-keys`.",
+                };
+                document.Components.SecuritySchemes["Basic"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "basic",
+                    Description = "The API key as the user name, with an empty password.",
+                };
+                document.Security =
+                [
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] },
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Basic", document)] = [] },
+                ];
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, _, _) =>
+            {
+                // Ids in paths are UUIDs; they are read as strings so a bad one is answered with a 422 naming it.
+                foreach (var parameter in operation.Parameters ?? [])
+                {
+                    if (parameter is OpenApiParameter { In: ParameterLocation.Path } path &&
+                        path.Name?.EndsWith("_id", StringComparison.Ordinal) == true &&
+                        path.Schema is OpenApiSchema schema)
+                    {
+                        schema.Format = "uuid";
+                    }
+                }
+
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    public static void MapTrancheOpenApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapOpenApi("/openapi/{documentName}.json");
+        routes.MapScalarApiReference("/docs", options => options
+            .WithTitle("Tranche API")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+    }
+
+    /// <summary>Documents the error answers every API route can give, in their published shapes.</summary>
+    public static TBuilder WithApiErrors<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var status in (int[])[400, 401, 403, 404, 405, 409, 429, 500])
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(ApiErrorResponse), ["application/json"]));
+        }
+
+        builder.WithMetadata(new ProducesResponseTypeMetadata(422, typeof(ValidationErrorResponse), ["application/json"]));
+        return builder;
+    }
+}

@@ -1,0 +1,40 @@
+using Tranche.Data;
+using Tranche.Server.Auth;
+
+namespace Tranche.Server;
+
+public enum LogFormat
+{
+    /// <summary>One readable line per event, for a terminal.</summary>
+    Text,
+
+    /// <summary>One JSON object per event, for log collectors.</summary>
+    Json,
+}
+
+/// <summary>Everything <c>tranche serve</c> needs to run; the command line fills it from flags and environment.</summary>
+public sealed class TrancheServerOptions
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
+
+    public required DatabaseTarget Database { get; init; }
+
+    /// <summary>Where Tranche keeps its files (the SQLite database by default, billing files, demo credentials).</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>
+    /// Apply pending migrations before serving. SQLite always does; on PostgreSQL it is opt-in
+    /// (<c>--migrate</c>), because a shared production database is usually migrated as a deploy step.
+    /// </summary>
+    public bool Migrate { get; init; }
+
+    public RateLimitOptions RateLimit { get; init; } = new();
+
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

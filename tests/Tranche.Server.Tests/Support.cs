@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Tranche.Testing;
+
+namespace Tranche.Server.Tests;
+
+/// <summary>Every API test class runs once per store: a concrete subclass per store picks the fixture.</summary>
+public abstract class ApiTests<TFixture>
+    where TFixture : TrancheFixture
+{
+    protected ApiTests(TFixture fixture)
+    {
+        Server = fixture;
+        fixture.SkipIfUnavailable();
+    }
+
+    protected TFixture Server { get; }
+
+    protected static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    /// <summary>Asserts the status, showing the body and the server's errors when it differs.</summary>
+    protected async Task AssertStatusAsync(HttpStatusCode expected, HttpResponseMessage response)
+    {
+        if (response.StatusCode != expected)
+        {
+            Assert.Fail($"Expected {(int)expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}\nServer log:\n{Server.Logs}");
+        }
+    }
+}
+
+public static class Http
+{
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.False(string.IsNullOrWhiteSpace(text), $"Expected a JSON body with {(int)response.StatusCode}, got none.");
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Asserts the status and that the body is the published <c>ApiErrorResponse</c>, with no internals in it.</summary>
+    public static async Task<JsonElement> AssertApiErrorAsync(this HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Contract.AssertMatches(text, "ApiErrorResponse");
+        AssertNoInternals(text);
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Asserts a 422 whose body is the published <c>Error</c> and returns its <c>errors</c> map.</summary>
+    public static async Task<JsonElement> AssertValidationErrorAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.UnprocessableEntity, $"Expected 422, got {(int)response.StatusCode}: {text}");
+        Contract.AssertMatches(text, "Error");
+        AssertNoInternals(text);
+        using var document = JsonDocument.Parse(text);
+        Assert.Equal(422, document.RootElement.GetProperty("code").GetInt32());
+        return document.RootElement.GetProperty("errors").Clone();
+    }
+
+    /// <summary>The messages a 422 lists for one field, e.g. <c>("json", "name")</c>.</summary>
+    public static IReadOnlyList<string> Messages(this JsonElement errors, string location, string field) =>
+        errors.TryGetProperty(location, out var fields) && fields.TryGetProperty(field, out var messages)
+            ? messages.EnumerateArray().Select(m => m.GetString()!).ToList()
+            : [];
+
+    public static void AssertNoInternals(string body)
+    {
+        foreach (var leak in (string[])["   at ", "Exception:", "System.", "Microsoft.", "Npgsql", "SQLite Error", "StackTrace"])
+        {
+            Assert.DoesNotContain(leak, body, StringComparison.Ordinal);
+        }
+    }
+
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, string json) =>
+        client.PostAsync(url, Json(json), TestContext.Current.CancellationToken);
+
+    public static Task<T?> ReadAsync<T>(this HttpResponseMessage response) =>
+        response.Content.ReadFromJsonAsync<T>(TestContext.Current.CancellationToken);
+}
