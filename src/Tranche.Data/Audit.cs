@@ -12,6 +12,16 @@ public readonly record struct Actor(string Name, Guid? KeyId, string? RequestId)
     public static Actor ApiKey(Guid keyId, string? requestId) => new($"key:{keyId}", keyId, requestId);
 }
 
+/// <summary>Stored times are whole microseconds: PostgreSQL keeps no finer, so both stores hand back what was written.</summary>
+public static class StorageClock
+{
+    public static DateTime StorageNow(this TimeProvider time)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - (now.Ticks % 10), DateTimeKind.Utc);
+    }
+}
+
 public static class Audit
 {
     private static readonly JsonSerializerOptions s_details = new(JsonSerializerDefaults.Web)

@@ -118,7 +118,7 @@ public abstract class TrancheFixture : IAsyncLifetime
             Name = name ?? $"Org {Guid.NewGuid():N}"[..12],
             IsPartner = partner,
             ParentOrgId = parent,
-            CreatedAt = Time.GetUtcNow().UtcDateTime,
+            CreatedAt = Time.StorageNow(),
         };
         db.Orgs.Add(org);
         await db.SaveChangesAsync();
@@ -129,7 +129,7 @@ public abstract class TrancheFixture : IAsyncLifetime
     public async Task<string> CreateKeyAsync(Guid orgId, OrgRole role = OrgRole.Admin, string name = "test")
     {
         await using var db = Db(orgId);
-        var issued = db.IssueApiKey(orgId, name, role, Actor.System, Time.GetUtcNow().UtcDateTime);
+        var issued = db.IssueApiKey(orgId, name, role, Actor.System, Time.StorageNow());
         await db.SaveChangesAsync();
         return issued.Secret;
     }

@@ -36,7 +36,7 @@ internal static class DemoCommand
             var options = server.Build(result, [$"http://localhost:{result.GetValue(port)}"], migrate: true);
             return await ServerHost.RunAsync(common, result, options, async seedCancellation =>
             {
-                var now = common.Environment.Time.GetUtcNow().UtcDateTime;
+                var now = common.Environment.Time.StorageNow();
                 var credentials = await DemoSeed.EnsureAsync(options.Database, options.DataDirectory, now, seedCancellation);
                 var credentialsPath = Path.Combine(options.DataDirectory, DemoSeed.CredentialsFileName);
                 return urls => Announce(common, result, credentials, credentialsPath, urls[0].TrimEnd('/'));

@@ -48,7 +48,7 @@ internal static class KeysCommands
                 throw new CliException($"There is no org {orgId}. See `tranche orgs list`.");
             }
 
-            var issued = db.IssueApiKey(orgId, keyName, OrgRoleNames.Parse(result.GetValue(role)!), Actor.Cli, common.Environment.Time.GetUtcNow().UtcDateTime);
+            var issued = db.IssueApiKey(orgId, keyName, OrgRoleNames.Parse(result.GetValue(role)!), Actor.Cli, common.Environment.Time.StorageNow());
             await db.SaveChangesAsync(cancellationToken);
 
             var key = issued.Key;
@@ -126,7 +126,7 @@ internal static class KeysCommands
             }
 
             await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
-            var key = (await db.RevokeApiKeyAsync(id, Actor.Cli, common.Environment.Time.GetUtcNow().UtcDateTime, cancellationToken))!;
+            var key = (await db.RevokeApiKeyAsync(id, Actor.Cli, common.Environment.Time.StorageNow(), cancellationToken))!;
             await db.SaveChangesAsync(cancellationToken);
 
             var row = new KeyRow(key.Id, key.OrgId, key.Name, key.Prefix, OrgRoleNames.ToWire(key.Role), key.CreatedAt, key.CreatedBy, key.LastUsedAt, key.RevokedAt);

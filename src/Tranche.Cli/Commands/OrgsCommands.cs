@@ -45,7 +45,7 @@ internal static class OrgsCommands
                 }
             }
 
-            var now = common.Environment.Time.GetUtcNow().UtcDateTime;
+            var now = common.Environment.Time.StorageNow();
             var org = new Org { Id = Guid.NewGuid(), Name = displayName, IsPartner = result.GetValue(partner), ParentOrgId = parentId, CreatedAt = now };
             db.Orgs.Add(org);
             db.Record(org.Id, Actor.Cli, "org.created", org.Id.ToString(), new { org.Name, org.IsPartner, org.ParentOrgId }, now);

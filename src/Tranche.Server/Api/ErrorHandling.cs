@@ -8,8 +8,12 @@ namespace Tranche.Server.Api;
 /// </summary>
 internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
 {
+    public const string RequestIdHeader = "X-Request-Id";
+
     public async Task InvokeAsync(HttpContext context)
     {
+        // Every answer names its request, so a user reporting a problem can point at the log line.
+        context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
         try
         {
             await next(context);
@@ -34,6 +38,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         {
             LogUnhandled(logger, e, context.Request.Method, context.Request.Path, context.TraceIdentifier);
             context.Response.Clear();
+            context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
             await ApiResults.WriteErrorAsync(
                 context,
                 StatusCodes.Status500InternalServerError,
@@ -57,7 +62,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         {
             404 => ($"No resource at {request.Method} {request.Path}. See /docs for the routes this server offers.", "route_not_found"),
             405 => ($"{request.Method} is not allowed on {request.Path}{AllowedMethods(context)}.", "method_not_allowed"),
-            415 => ($"The content type '{request.ContentType}' is not supported here.", "unsupported_media_type"),
+            415 => ($"The content type '{request.ContentType}' is not supported here; send the body as application/json.", "unsupported_media_type"),
             _ => (ApiResults.ReasonPhrase(status), ApiResults.TypeName(status)),
         };
         return ApiResults.WriteErrorAsync(context, status, message, code);

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -6,7 +7,7 @@ using Scalar.AspNetCore;
 namespace Tranche.Server.Api;
 
 /// <summary>The OpenAPI 3.1 document at <c>/openapi/v1.json</c> and the reference UI at <c>/docs</c>.</summary>
-internal static class OpenApiSetup
+internal static partial class OpenApiSetup
 {
     public const string DocumentPath = "/openapi/v1.json";
 
@@ -58,10 +59,26 @@ internal static class OpenApiSetup
                 ];
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, _, _) =>
+            options.AddOperationTransformer((operation, context, _) =>
             {
+                // The org in the path is read by the access check, not by the handler, so it is declared here.
+                operation.Parameters ??= [];
+                foreach (Match name in PathParameter().Matches(context.Description.RelativePath ?? ""))
+                {
+                    if (!operation.Parameters.Any(p => p.In == ParameterLocation.Path && p.Name == name.Groups[1].Value))
+                    {
+                        operation.Parameters.Insert(0, new OpenApiParameter
+                        {
+                            Name = name.Groups[1].Value,
+                            In = ParameterLocation.Path,
+                            Required = true,
+                            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                        });
+                    }
+                }
+
                 // Ids in paths are UUIDs; they are read as strings so a bad one is answered with a 422 naming it.
-                foreach (var parameter in operation.Parameters ?? [])
+                foreach (var parameter in operation.Parameters)
                 {
                     if (parameter is OpenApiParameter { In: ParameterLocation.Path } path &&
                         path.Name?.EndsWith("_id", StringComparison.Ordinal) == true &&
@@ -84,6 +101,9 @@ internal static class OpenApiSetup
             .WithTitle("Tranche API")
             .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
     }
+
+    [GeneratedRegex(@"\{([A-Za-z_]+)(:[^}]*)?\}")]
+    private static partial Regex PathParameter();
 
     /// <summary>Documents the error answers every API route can give, in their published shapes.</summary>
     public static TBuilder WithApiErrors<TBuilder>(this TBuilder builder)

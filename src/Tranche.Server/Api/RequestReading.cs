@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 
 namespace Tranche.Server.Api;
@@ -66,7 +67,7 @@ public static partial class RequestJson
             }
             catch (JsonException e)
             {
-                throw new RequestValidationException(Explain<T>(e));
+                throw new RequestValidationException(Explain<T>(e, document.RootElement));
             }
 
             var errors = new RequestErrors();
@@ -76,7 +77,7 @@ public static partial class RequestJson
         }
     }
 
-    private static RequestErrors Explain<T>(JsonException e)
+    private static RequestErrors Explain<T>(JsonException e, JsonElement document)
     {
         var errors = new RequestErrors();
         var message = e.Message;
@@ -91,19 +92,17 @@ public static partial class RequestJson
         }
         else if (UnmappedMember().Match(message) is { Success: true } unmapped)
         {
-            errors.Add("json", Join(field, unmapped.Groups[1].Value), "Unknown field.");
+            // The path already ends at the unknown member.
+            var name = unmapped.Groups[1].Value;
+            errors.Add("json", field == name || field.EndsWith("." + name, StringComparison.Ordinal) ? field : Join(field, name), "Unknown field.");
         }
-        else if (NullNotAllowed().IsMatch(message))
+        else if (ValueAt(document, e.Path) is { ValueKind: JsonValueKind.Null })
         {
             errors.Add("json", field, "Field may not be null.");
         }
-        else if (ConvertedTo().Match(message) is { Success: true } converted)
-        {
-            errors.Add("json", field, DescribeExpected<T>(converted.Groups[1].Value));
-        }
         else
         {
-            errors.Add("json", field, "Invalid value.");
+            errors.Add("json", field, DescribeExpected(TypeAt(typeof(T), e.Path)));
         }
 
         return errors;
@@ -112,62 +111,79 @@ public static partial class RequestJson
     /// <summary>Turns a <see cref="JsonException.Path"/> like <c>$.items[0].name</c> into <c>items.0.name</c>.</summary>
     private static string FieldOf(string? path)
     {
-        if (string.IsNullOrEmpty(path) || path == "$")
-        {
-            return "_schema";
-        }
-
-        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-        return BracketIndex().Replace(field, ".$1").Trim('.');
+        var segments = Segments(path);
+        return segments.Count == 0 ? "_schema" : string.Join('.', segments);
     }
+
+    private static List<string> Segments(string? path) =>
+        string.IsNullOrEmpty(path) ? [] : [.. BracketIndex().Replace(path.TrimStart('$'), ".$1").Split('.', StringSplitOptions.RemoveEmptyEntries)];
 
     private static string Join(string parent, string child) => parent == "_schema" ? child : $"{parent}.{child}";
 
-    private static string DescribeExpected<T>(string typeName)
+    private static JsonElement? ValueAt(JsonElement root, string? path)
     {
-        if (NullableOf().Match(typeName) is { Success: true } inner)
+        var node = root;
+        foreach (var segment in Segments(path))
         {
-            typeName = inner.Groups[1].Value;
+            if (node.ValueKind == JsonValueKind.Object && node.TryGetProperty(segment, out var child))
+            {
+                node = child;
+            }
+            else if (node.ValueKind == JsonValueKind.Array && int.TryParse(segment, CultureInfo.InvariantCulture, out var index) && index < node.GetArrayLength())
+            {
+                node = node[index];
+            }
+            else
+            {
+                return null;
+            }
         }
 
-        return typeName switch
-        {
-            "System.String" => "Not a valid string.",
-            "System.Int32" or "System.Int64" or "System.Int16" => "Not a valid integer.",
-            "System.Boolean" => "Not a valid boolean.",
-            "System.Decimal" or "System.Double" or "System.Single" => "Not a valid number.",
-            "System.Guid" => "Not a valid UUID.",
-            "System.DateOnly" => "Not a valid date.",
-            "System.DateTime" or "System.DateTimeOffset" => "Not a valid datetime.",
-            _ when FindEnum(typeof(T), typeName, depth: 0) is { } enumType =>
-                $"Must be one of: {string.Join(", ", Enum.GetNames(enumType).Select(n => JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))}.",
-            _ when typeName.Contains("List", StringComparison.Ordinal) || typeName.EndsWith("[]", StringComparison.Ordinal) => "Not a valid list.",
-            _ => "Invalid value.",
-        };
+        return node;
     }
 
-    private static Type? FindEnum(Type type, string fullName, int depth)
+    /// <summary>The .NET type a JSON path lands on, found through the same contract the serializer used.</summary>
+    private static Type? TypeAt(Type root, string? path)
     {
-        if (depth > 4)
+        Type? type = root;
+        foreach (var segment in Segments(path))
         {
-            return null;
-        }
-
-        foreach (var property in type.GetProperties())
-        {
-            var candidate = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            if (candidate.IsEnum && candidate.FullName == fullName)
+            if (type is null)
             {
-                return candidate;
+                return null;
             }
 
-            if (candidate.IsClass && candidate != typeof(string) && FindEnum(candidate, fullName, depth + 1) is { } nested)
+            var info = ApiJson.Options.GetTypeInfo(type);
+            type = info.Kind switch
             {
-                return nested;
-            }
+                JsonTypeInfoKind.Object => info.Properties.FirstOrDefault(p => p.Name == segment)?.PropertyType,
+                JsonTypeInfoKind.Enumerable => info.ElementType,
+                JsonTypeInfoKind.Dictionary => info.ElementType,
+                _ => null,
+            };
         }
 
-        return null;
+        return type;
+    }
+
+    private static string DescribeExpected(Type? type)
+    {
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            null => "Invalid value.",
+            _ when type == typeof(string) => "Not a valid string.",
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) => "Not a valid integer.",
+            _ when type == typeof(bool) => "Not a valid boolean.",
+            _ when type == typeof(decimal) || type == typeof(double) || type == typeof(float) => "Not a valid number.",
+            _ when type == typeof(Guid) => "Not a valid UUID.",
+            _ when type == typeof(DateOnly) => "Not a valid date.",
+            _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => "Not a valid datetime.",
+            { IsEnum: true } => $"Must be one of: {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.SnakeCaseLower.ConvertName))}.",
+            _ when ApiJson.Options.GetTypeInfo(type).Kind == JsonTypeInfoKind.Enumerable => "Not a valid list.",
+            _ when ApiJson.Options.GetTypeInfo(type).Kind is JsonTypeInfoKind.Object or JsonTypeInfoKind.Dictionary => "Not a valid object.",
+            _ => "Invalid value.",
+        };
     }
 
     private static string Describe(JsonValueKind kind) => kind switch
@@ -188,15 +204,6 @@ public static partial class RequestJson
 
     [GeneratedRegex(@"The JSON property '([^']+)' could not be mapped")]
     private static partial Regex UnmappedMember();
-
-    [GeneratedRegex(@"doesn't allow (setting|getting) null values|cannot be null|null values")]
-    private static partial Regex NullNotAllowed();
-
-    [GeneratedRegex(@"could not be converted to ([^\s]+?)\.? Path")]
-    private static partial Regex ConvertedTo();
-
-    [GeneratedRegex(@"^System\.Nullable`1\[\[([^,\]]+)")]
-    private static partial Regex NullableOf();
 
     [GeneratedRegex(@"\[(\d+)\]")]
     private static partial Regex BracketIndex();

@@ -71,7 +71,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The API key is not valid or has been revoked.");
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = time.StorageNow();
         if (row.LastUsedAt is null || now - row.LastUsedAt.Value >= s_lastUsedResolution)
         {
             await db.ApiKeys.IgnoreQueryFilters().Where(k => k.Id == row.Id).ExecuteUpdateAsync(k => k.SetProperty(x => x.LastUsedAt, now));
@@ -85,13 +85,13 @@ internal sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var failure = Context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
         var message = failure?.Message
             ?? $"This endpoint needs an API key: send it in the '{HeaderName}' header.";
         Response.Headers.WWWAuthenticate = "Basic realm=\"tranche\", charset=\"UTF-8\"";
-        return ApiResults.WriteErrorAsync(Context, StatusCodes.Status401Unauthorized, message, failure is null ? "missing_api_key" : "invalid_api_key");
+        await ApiResults.WriteErrorAsync(Context, StatusCodes.Status401Unauthorized, message, failure is null ? "missing_api_key" : "invalid_api_key");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

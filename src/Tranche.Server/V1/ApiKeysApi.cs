@@ -115,7 +115,7 @@ internal static class ApiKeysApi
 
         var request = await RequestJson.ReadAsync<CreateApiKeyRequest>(context.Request);
         var org = context.Org();
-        var issued = db.IssueApiKey(org.OrgId, request.Name!.Trim(), request.Role ?? OrgRole.User, context.Caller().AsActor(context), time.GetUtcNow().UtcDateTime);
+        var issued = db.IssueApiKey(org.OrgId, request.Name!.Trim(), request.Role ?? OrgRole.User, context.Caller().AsActor(context), time.StorageNow());
         await db.SaveChangesAsync(context.RequestAborted);
 
         var key = issued.Key;
@@ -144,7 +144,7 @@ internal static class ApiKeysApi
         }
 
         var id = PathIds.Parse(key_id, nameof(key_id));
-        var key = await db.RevokeApiKeyAsync(id, context.Caller().AsActor(context), time.GetUtcNow().UtcDateTime, context.RequestAborted);
+        var key = await db.RevokeApiKeyAsync(id, context.Caller().AsActor(context), time.StorageNow(), context.RequestAborted);
         if (key is null)
         {
             return KeyNotFound(context, id);
