@@ -68,7 +68,16 @@ public static class TrancheCli
             {
                 return 130;
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A bug, not a user mistake: say what failed in one line; the trace is there for whoever asks.
+                var details = common.Environment.Variables(DebugVariable) is { Length: > 0 } ? Environment.NewLine + e : $" (set {DebugVariable}=1 for details)";
+                return Fail(common, result, $"{e.GetType().Name}: {e.Message}{details}");
+            }
         });
+
+    /// <summary>Set to print the full exception of an unexpected failure.</summary>
+    public const string DebugVariable = "TRANCHE_DEBUG";
 
     private static int Fail(CommonOptions common, ParseResult result, string message)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tranche.Cli.Demo;
+using Tranche.Data;
 
 namespace Tranche.Cli.Commands;
 
@@ -33,7 +34,9 @@ internal static class DemoCommand
         server.AddTo(command);
         command.SetGuardedAction(common, async (result, cancellationToken) =>
         {
-            var options = server.Build(result, [$"http://localhost:{result.GetValue(port)}"], migrate: true);
+            // Port 0 (any free port) needs an address: Kestrel cannot pick one port for both localhost addresses.
+            var listenPort = result.GetValue(port);
+            var options = server.Build(result, [listenPort == 0 ? "http://127.0.0.1:0" : $"http://localhost:{listenPort}"], migrate: true);
             return await ServerHost.RunAsync(common, result, options, async seedCancellation =>
             {
                 var now = common.Environment.Time.StorageNow();
