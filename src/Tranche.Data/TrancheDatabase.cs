@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,25 +18,41 @@ public static class TrancheDatabase
     {
         services.AddSingleton(target);
         services.AddScoped<OrgScope>();
-        switch (target.Provider)
+        return target.Provider switch
         {
-            case DatabaseProvider.Sqlite:
-                services.AddDbContext<TrancheDbContext, SqliteTrancheDbContext>(options => Configure(options, target));
-                break;
-            case DatabaseProvider.Postgres:
-                services.AddDbContext<TrancheDbContext, PostgresTrancheDbContext>(options => Configure(options, target));
-                break;
-        }
+            DatabaseProvider.Sqlite => AddPooled<SqliteTrancheDbContext>(services, target),
+            _ => AddPooled<PostgresTrancheDbContext>(services, target),
+        };
+    }
 
+    /// <summary>
+    /// Contexts come from a pool (building one per request costs more than the query it runs); each request's
+    /// context is handed that request's <see cref="OrgScope"/>.
+    /// </summary>
+    private static IServiceCollection AddPooled<TContext>(IServiceCollection services, DatabaseTarget target)
+        where TContext : TrancheDbContext
+    {
+        services.AddPooledDbContextFactory<TContext>(options => Configure(options, target));
+        services.AddScoped<TrancheDbContext>(provider =>
+        {
+            var context = provider.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext();
+            context.OrgScope = provider.GetRequiredService<OrgScope>();
+            return context;
+        });
         return services;
     }
 
     /// <summary>A context outside dependency injection, for the command line and jobs.</summary>
-    public static TrancheDbContext CreateContext(DatabaseTarget target, OrgScope? scope = null) => target.Provider switch
+    public static TrancheDbContext CreateContext(DatabaseTarget target, OrgScope? scope = null)
     {
-        DatabaseProvider.Sqlite => new SqliteTrancheDbContext(Options<SqliteTrancheDbContext>(target), scope ?? new OrgScope()),
-        _ => new PostgresTrancheDbContext(Options<PostgresTrancheDbContext>(target), scope ?? new OrgScope()),
-    };
+        TrancheDbContext context = target.Provider switch
+        {
+            DatabaseProvider.Sqlite => new SqliteTrancheDbContext(Options<SqliteTrancheDbContext>(target)),
+            _ => new PostgresTrancheDbContext(Options<PostgresTrancheDbContext>(target)),
+        };
+        context.OrgScope = scope ?? new OrgScope();
+        return context;
+    }
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
     {
@@ -122,7 +140,7 @@ public static class TrancheDatabase
 
     private static void EnsureSqliteDirectory(DatabaseTarget target)
     {
-        var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(target.ConnectionString).DataSource;
+        var path = new SqliteConnectionStringBuilder(target.ConnectionString).DataSource;
         if (path != ":memory:" && Path.GetDirectoryName(path) is { Length: > 0 } directory)
         {
             Directory.CreateDirectory(directory);
@@ -162,11 +180,14 @@ public static class TrancheDatabase
 
     /// <summary>
     /// WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode
-    /// and much faster than FULL.
+    /// and much faster than FULL. WAL mode is a property of the file (set once); the sync level belongs to each
+    /// native connection, so it is set the first time a pooled connection is opened, not on every open.
     /// </summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
         public static readonly SqlitePragmas Instance = new();
+
+        private readonly ConditionalWeakTable<object, object> _configured = [];
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -176,11 +197,18 @@ public static class TrancheDatabase
             return Task.CompletedTask;
         }
 
-        private static void Apply(DbConnection connection)
+        private void Apply(DbConnection connection)
         {
+            var native = (connection as SqliteConnection)?.Handle;
+            if (native is null || _configured.TryGetValue(native, out _))
+            {
+                return;
+            }
+
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
             command.ExecuteNonQuery();
+            _configured.AddOrUpdate(native, native);
         }
     }
 }

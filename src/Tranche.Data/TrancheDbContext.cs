@@ -9,8 +9,10 @@ namespace Tranche.Data;
 /// The one database model. Each provider has a subclass only so that its migrations live apart
 /// (<see cref="SqliteTrancheDbContext"/>, <see cref="PostgresTrancheDbContext"/>).
 /// </summary>
-public abstract class TrancheDbContext(DbContextOptions options, OrgScope orgScope) : DbContext(options)
+public abstract class TrancheDbContext(DbContextOptions options) : DbContext(options)
 {
+    private OrgScope _orgScope = new();
+
     public DbSet<Org> Orgs => Set<Org>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
@@ -20,9 +22,31 @@ public abstract class TrancheDbContext(DbContextOptions options, OrgScope orgSco
     public DbSet<InstallationSetting> InstallationSettings => Set<InstallationSetting>();
 
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
-    public Guid? ScopedOrgId => orgScope.OrgId;
+    public Guid? ScopedOrgId => _orgScope.OrgId;
 
-    public OrgScope OrgScope => orgScope;
+    /// <summary>
+    /// The org this context acts on. Contexts are pooled, so the scope is handed in each time one is rented and
+    /// dropped when it goes back: a context never carries one request's org into the next.
+    /// </summary>
+    public OrgScope OrgScope
+    {
+        get => _orgScope;
+        set => _orgScope = value ?? new OrgScope();
+    }
+
+    public override void Dispose()
+    {
+        _orgScope = new OrgScope();
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _orgScope = new OrgScope();
+        GC.SuppressFinalize(this);
+        return base.DisposeAsync();
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -120,8 +144,6 @@ public abstract class TrancheDbContext(DbContextOptions options, OrgScope orgSco
         value => value == null ? null : DateTime.SpecifyKind(value.Value, DateTimeKind.Utc));
 }
 
-public sealed class SqliteTrancheDbContext(DbContextOptions<SqliteTrancheDbContext> options, OrgScope orgScope)
-    : TrancheDbContext(options, orgScope);
+public sealed class SqliteTrancheDbContext(DbContextOptions<SqliteTrancheDbContext> options) : TrancheDbContext(options);
 
-public sealed class PostgresTrancheDbContext(DbContextOptions<PostgresTrancheDbContext> options, OrgScope orgScope)
-    : TrancheDbContext(options, orgScope);
+public sealed class PostgresTrancheDbContext(DbContextOptions<PostgresTrancheDbContext> options) : TrancheDbContext(options);

@@ -58,7 +58,10 @@ public static class TrancheServer
         builder.Services.AddTrancheDatabase(options.Database);
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddApiKeyAuthentication();
-        builder.Services.AddPerKeyRateLimiting(options.RateLimit);
+        if (options.RateLimit.Enabled)
+        {
+            builder.Services.AddPerKeyRateLimiting(options.RateLimit);
+        }
         builder.Services.AddTrancheOpenApi();
         builder.Services.AddTrancheTelemetry(builder.Configuration);
         configureServices?.Invoke(builder.Services);
@@ -69,7 +72,11 @@ public static class TrancheServer
         app.UseApiErrors();
         app.UseRouting();
         app.UseAuthentication();
-        app.UseRateLimiter();
+        if (options.RateLimit.Enabled)
+        {
+            app.UseRateLimiter();
+        }
+
         app.UseAuthorization();
         app.UseOrgAccess();
 

@@ -11,6 +11,8 @@ public sealed class RateLimitOptions
     public int PermitsPerSecond { get; set; } = 100;
 
     public int Burst { get; set; } = 200;
+
+    public bool Enabled => PermitsPerSecond > 0;
 }
 
 internal static class RateLimiting
@@ -38,11 +40,6 @@ internal static class RateLimiting
 
     private static RateLimitPartition<string> Partition(HttpContext context, RateLimitOptions limits)
     {
-        if (limits.PermitsPerSecond <= 0)
-        {
-            return RateLimitPartition.GetNoLimiter("off");
-        }
-
         // Keys are limited by key; anonymous API calls (about to be refused) by address, so floods of bad keys stay cheap.
         var partitionKey = context.Features.Get<Caller>() is { } caller
             ? caller.KeyId.ToString()
