@@ -23,6 +23,8 @@ public static class TrancheServer
             ContentRootPath = AppContext.BaseDirectory,
         });
 
+        builder.Configuration.AddInMemoryCollection(options.Settings);
+
         // Configure the web server
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -37,4 +37,10 @@ public sealed class TrancheServerOptions
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Configuration values laid over the environment's (for example <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), for hosts
+    /// that embed the server and for tests.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 }

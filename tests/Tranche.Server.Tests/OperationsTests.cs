@@ -42,6 +42,7 @@ public abstract class OperationsTests<TFixture>(TFixture fixture) : ApiTests<TFi
             Assert.True(schemas.TryGetProperty(name, out _), $"Schema {name} is missing from the OpenAPI document.");
         }
 
+        Assert.Equal(0, paths.GetProperty("/healthz").GetProperty("get").GetProperty("security").GetArrayLength());
         var orgId = paths.GetProperty("/v1/org/{org_id}/api-keys/{key_id}").GetProperty("get").GetProperty("parameters")
             .EnumerateArray().Single(p => p.GetProperty("name").GetString() == "org_id");
         Assert.Equal("uuid", orgId.GetProperty("schema").GetProperty("format").GetString());

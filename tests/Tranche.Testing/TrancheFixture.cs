@@ -24,6 +24,9 @@ public abstract class TrancheFixture : IAsyncLifetime
     /// <summary>Tests are not throttled unless they are about throttling.</summary>
     protected virtual RateLimitOptions RateLimit => new() { PermitsPerSecond = 0 };
 
+    /// <summary>Configuration laid over the environment's for this server.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
     /// <summary>Why this fixture's store cannot run here, or null.</summary>
     public string? SkipReason { get; private set; }
 
@@ -62,6 +65,7 @@ public abstract class TrancheFixture : IAsyncLifetime
                 RateLimit = RateLimit,
                 MinimumLogLevel = LogLevel.Warning,
                 Time = Time,
+                Settings = Settings,
             },
             configureServices: services => services.AddLogging(logging => logging.AddProvider(Logs)),
             configureApp: ConfigureApp);

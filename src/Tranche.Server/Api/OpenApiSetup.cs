@@ -77,6 +77,12 @@ internal static partial class OpenApiSetup
                     }
                 }
 
+                // Probes and docs need no key.
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+                {
+                    operation.Security = [];
+                }
+
                 // Ids in paths are UUIDs; they are read as strings so a bad one is answered with a 422 naming it.
                 foreach (var parameter in operation.Parameters)
                 {
@@ -97,9 +103,18 @@ internal static partial class OpenApiSetup
     public static void MapTrancheOpenApi(this IEndpointRouteBuilder routes)
     {
         routes.MapOpenApi("/openapi/{documentName}.json");
+        // The reference page works offline and phones nowhere: its script is served from here, and the hosted
+        // extras (AI agent, MCP, telemetry, developer tools) are off.
         routes.MapScalarApiReference("/docs", options => options
             .WithTitle("Tranche API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .HideDeveloperTools()
+            .DisableAgent()
+            .DisableMcp()
+            .DisableTelemetry()
+            .WithDotNetFlag(false)
+            .DisableDefaultFonts()
+            .AddPreferredSecuritySchemes(["ApiKey"]));
     }
 
     [GeneratedRegex(@"\{([A-Za-z_]+)(:[^}]*)?\}")]

@@ -90,7 +90,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
         var message = failure?.Message
             ?? $"This endpoint needs an API key: send it in the '{HeaderName}' header.";
-        Response.Headers.WWWAuthenticate = "Basic realm=\"tranche\", charset=\"UTF-8\"";
+        // A scheme of our own: "Basic" here would make browsers (the docs page, dashboards) pop up a login box.
+        Response.Headers.WWWAuthenticate = $"ApiKey realm=\"tranche\", header=\"{HeaderName}\"";
         await ApiResults.WriteErrorAsync(Context, StatusCodes.Status401Unauthorized, message, failure is null ? "missing_api_key" : "invalid_api_key");
     }
 
