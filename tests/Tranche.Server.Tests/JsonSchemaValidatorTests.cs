@@ -67,6 +67,21 @@ public sealed class JsonSchemaValidatorTests
         }
     }
 
+    [Fact]
+    public void Shipped_contracts_are_the_reference_copies()
+    {
+        if (Contract.ReferenceDirectory() is not { } reference)
+        {
+            Assert.Skip("No ../shared/spec beside this checkout to compare the shipped contracts with.");
+            return;
+        }
+
+        foreach (var file in new[] { Contract.PublicV1, Contract.Commitments })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(reference, file)), File.ReadAllBytes(Path.Combine(Contract.SpecDirectory, file)));
+        }
+    }
+
     private static IReadOnlyList<string> Validate(string json)
     {
         using var spec = JsonDocument.Parse(Spec);

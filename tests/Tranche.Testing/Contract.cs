@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Tranche.Testing;
 
 /// <summary>
-/// The published API contracts (<c>../shared/spec</c>, read in place) and assertions that a response body matches
+/// The published API contracts (copies in <c>Contracts/</c>, checked against <c>../shared/spec</c>) and assertions that a response body matches
 /// one of their schemas, <c>additionalProperties: false</c> included.
 /// </summary>
 public static class Contract
@@ -64,14 +64,9 @@ public static class Contract
         }
     }
 
-    /// <summary>The spec folder sits beside the repository (<c>../shared/spec</c>); <c>TRANCHE_SPEC_DIR</c> overrides.</summary>
-    private static string FindSpecDirectory()
+    /// <summary>The reference copies beside the repository (<c>../shared/spec</c>), when this checkout has them.</summary>
+    public static string? ReferenceDirectory()
     {
-        if (Environment.GetEnvironmentVariable("TRANCHE_SPEC_DIR") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             var candidate = Path.Combine(directory.FullName, "shared", "spec");
@@ -81,7 +76,20 @@ public static class Contract
             }
         }
 
-        throw new DirectoryNotFoundException(
-            $"The published contracts were not found: looked for shared/spec/{PublicV1} in the folders above {AppContext.BaseDirectory}. Set TRANCHE_SPEC_DIR.");
+        return null;
+    }
+
+    /// <summary>The copies shipped with the tests (<c>tests/Tranche.Testing/Contracts</c>); <c>TRANCHE_SPEC_DIR</c> overrides.</summary>
+    private static string FindSpecDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("TRANCHE_SPEC_DIR") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        var shipped = Path.Combine(AppContext.BaseDirectory, "Contracts");
+        return File.Exists(Path.Combine(shipped, PublicV1))
+            ? shipped
+            : throw new DirectoryNotFoundException($"The published contracts are missing from {shipped}.");
     }
 }
