@@ -22,8 +22,10 @@ for trx in "${trx_files[@]}"; do
 done
 
 if ((skipped > 0)); then
-  echo "$skipped skipped:"
-  grep -h -o 'PostgreSQL tests skipped[^<&]*' "${trx_files[@]}" 2>/dev/null | sort -u | sed 's/^/  /'
+  echo "$skipped skipped, because:"
+  awk '/outcome="NotExecuted"/ { skipped = 1 }
+       skipped && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); print; skipped = 0 }' "${trx_files[@]}" |
+    sort | uniq -c | sed 's/^ */  /'
 fi
 if ((${#trx_files[@]} == 0)); then
   echo "No test results: the build failed."
