@@ -34,19 +34,12 @@ internal static class KeysCommands
         var command = new Command("create", "Make an API key; its secret is printed once and stored only as a hash") { org, name, role };
         command.SetGuardedAction(common, async (result, cancellationToken) =>
         {
-            var keyName = result.GetValue(name)!.Trim();
-            if (keyName.Length is 0 or > 200)
-            {
-                throw new CliException("--name must be 1 to 200 characters.");
-            }
+            var keyName = CommandDatabase.DisplayName(result.GetValue(name));
 
             var database = await CommandDatabase.OpenAsync(common, result, cancellationToken);
             var orgId = result.GetValue(org);
             await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
-            if (!await db.Orgs.AnyAsync(o => o.Id == orgId, cancellationToken))
-            {
-                throw new CliException($"There is no org {orgId}. See `tranche orgs list`.");
-            }
+            await CommandDatabase.RequireOrgAsync(db, orgId, cancellationToken);
 
             var issued = db.IssueApiKey(orgId, keyName, OrgRoleNames.Parse(result.GetValue(role)!), Actor.Cli, common.Environment.Time.StorageNow());
             await db.SaveChangesAsync(cancellationToken);
@@ -77,10 +70,7 @@ internal static class KeysCommands
             var database = await CommandDatabase.OpenAsync(common, result, cancellationToken);
             var orgId = result.GetValue(org);
             await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
-            if (!await db.Orgs.AnyAsync(o => o.Id == orgId, cancellationToken))
-            {
-                throw new CliException($"There is no org {orgId}. See `tranche orgs list`.");
-            }
+            await CommandDatabase.RequireOrgAsync(db, orgId, cancellationToken);
 
             var rows = (await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken))
                 .Select(k => new KeyRow(k.Id, k.OrgId, k.Name, k.Prefix, OrgRoleNames.ToWire(k.Role), k.CreatedAt, k.CreatedBy, k.LastUsedAt, k.RevokedAt))

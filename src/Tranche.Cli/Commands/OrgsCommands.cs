@@ -26,11 +26,7 @@ internal static class OrgsCommands
         var command = new Command("create", "Create an org") { name, partner, parent };
         command.SetGuardedAction(common, async (result, cancellationToken) =>
         {
-            var displayName = result.GetValue(name)!.Trim();
-            if (displayName.Length is 0 or > 200)
-            {
-                throw new CliException("--name must be 1 to 200 characters.");
-            }
+            var displayName = CommandDatabase.DisplayName(result.GetValue(name));
 
             var database = await CommandDatabase.OpenAsync(common, result, cancellationToken);
             await using var db = TrancheDatabase.CreateContext(database);
@@ -108,9 +104,24 @@ internal static class OrgsCommands
     private static string KindOf(Org org) => org.Kind == Domain.Tenancy.OrgKind.Partnership ? "partnership" : "direct";
 }
 
-/// <summary>Opens the database a command names, making it current on SQLite as <c>serve</c> would.</summary>
+/// <summary>Opens the database a command names, making it current on SQLite as <c>serve</c> would, and the checks commands share.</summary>
 internal static class CommandDatabase
 {
+    /// <summary>A <c>--name</c> value, trimmed: 1 to 200 characters, as the API requires.</summary>
+    public static string DisplayName(string? value)
+    {
+        var name = value?.Trim() ?? "";
+        return name.Length is > 0 and <= 200 ? name : throw new CliException("--name must be 1 to 200 characters.");
+    }
+
+    public static async Task RequireOrgAsync(TrancheDbContext db, Guid orgId, CancellationToken cancellationToken)
+    {
+        if (!await db.Orgs.AnyAsync(o => o.Id == orgId, cancellationToken))
+        {
+            throw new CliException($"There is no org {orgId}. See `tranche orgs list`.");
+        }
+    }
+
     public static async Task<DatabaseTarget> OpenAsync(CommonOptions common, ParseResult result, CancellationToken cancellationToken)
     {
         var database = common.ResolveDatabase(result);
