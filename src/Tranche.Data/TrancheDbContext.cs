@@ -21,6 +21,24 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<InstallationSetting> InstallationSettings => Set<InstallationSetting>();
 
+    public DbSet<BillingPeriod> BillingPeriods => Set<BillingPeriod>();
+
+    public DbSet<ChargeDay> ChargeDays => Set<ChargeDay>();
+
+    public DbSet<UsagePool> UsagePools => Set<UsagePool>();
+
+    public DbSet<UsageDay> UsageDays => Set<UsageDay>();
+
+    public DbSet<BilledCommitment> BilledCommitments => Set<BilledCommitment>();
+
+    public DbSet<CommitmentDay> CommitmentDays => Set<CommitmentDay>();
+
+    public DbSet<CommitmentCoverage> CommitmentCoverage => Set<CommitmentCoverage>();
+
+    public DbSet<BilledResource> BilledResources => Set<BilledResource>();
+
+    public DbSet<ResourceDay> ResourceDays => Set<ResourceDay>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -53,6 +71,10 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
         // Everything is UTC; SQLite hands DateTime back unspecified, so say so on the way out.
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
         configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcDateTimeConverter>();
+
+        // Money is exact fixed point on both stores: whole billionths of the currency unit in a 64-bit integer,
+        // summable in SQL and free of binary rounding.
+        configurationBuilder.Properties<decimal>().HaveConversion<NanoUnitsConverter>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -115,7 +137,120 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             setting.Property(s => s.Value).HasColumnName("value");
         });
 
+        MapBillingFacts(modelBuilder);
+        ApplySnakeCaseColumns(modelBuilder);
         ApplyOrgFilter(modelBuilder);
+    }
+
+    private static void MapBillingFacts(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<BillingPeriod>(period =>
+        {
+            period.ToTable("billing_periods");
+            period.HasKey(p => p.Id);
+            period.Property(p => p.Id).ValueGeneratedNever();
+            period.Property(p => p.Provider).HasMaxLength(16);
+            period.Property(p => p.BillingAccountId).HasMaxLength(200);
+            period.Property(p => p.Currency).HasMaxLength(3);
+            period.Property(p => p.SourceFormat).HasMaxLength(32);
+            period.HasIndex(p => new { p.OrgId, p.Provider, p.BillingAccountId, p.PeriodStart }).IsUnique();
+            period.HasOne<Org>().WithMany().HasForeignKey(p => p.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ChargeDay>(charge =>
+        {
+            charge.ToTable("charge_days");
+            charge.HasKey(c => c.Id);
+            charge.Property(c => c.Id).ValueGeneratedOnAdd();
+            charge.Property(c => c.ChargeCategory).HasMaxLength(32);
+            charge.Property(c => c.ChargeClass).HasMaxLength(32);
+            charge.Property(c => c.PricingCategory).HasMaxLength(32);
+            charge.HasIndex(c => c.BillingPeriodId);
+            charge.HasIndex(c => new { c.OrgId, c.Day });
+            charge.HasOne<BillingPeriod>().WithMany().HasForeignKey(c => c.BillingPeriodId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<UsagePool>(pool =>
+        {
+            pool.ToTable("usage_pools");
+            pool.HasKey(p => p.Id);
+            pool.Property(p => p.Id).ValueGeneratedNever();
+            pool.Property(p => p.Provider).HasMaxLength(16);
+            pool.Property(p => p.KeyHash).HasMaxLength(64);
+            pool.HasIndex(p => new { p.OrgId, p.KeyHash }).IsUnique();
+            pool.HasOne<Org>().WithMany().HasForeignKey(p => p.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<UsageDay>(day =>
+        {
+            day.ToTable("usage_days");
+            day.HasKey(d => new { d.BillingPeriodId, d.PoolId, d.Day });
+            day.HasIndex(d => new { d.OrgId, d.PoolId, d.Day });
+            day.HasOne<BillingPeriod>().WithMany().HasForeignKey(d => d.BillingPeriodId).OnDelete(DeleteBehavior.Cascade);
+            day.HasOne<UsagePool>().WithMany().HasForeignKey(d => d.PoolId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<BilledCommitment>(commitment =>
+        {
+            commitment.ToTable("billed_commitments");
+            commitment.HasKey(c => c.Id);
+            commitment.Property(c => c.Id).ValueGeneratedNever();
+            commitment.Property(c => c.Provider).HasMaxLength(16);
+            commitment.Property(c => c.ProviderCommitmentId).HasMaxLength(500);
+            commitment.HasIndex(c => new { c.OrgId, c.Provider, c.ProviderCommitmentId }).IsUnique();
+            commitment.HasOne<Org>().WithMany().HasForeignKey(c => c.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<CommitmentDay>(day =>
+        {
+            day.ToTable("commitment_days");
+            day.HasKey(d => new { d.BillingPeriodId, d.CommitmentId, d.Day });
+            day.HasIndex(d => new { d.OrgId, d.CommitmentId, d.Day });
+            day.HasOne<BillingPeriod>().WithMany().HasForeignKey(d => d.BillingPeriodId).OnDelete(DeleteBehavior.Cascade);
+            day.HasOne<BilledCommitment>().WithMany().HasForeignKey(d => d.CommitmentId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<CommitmentCoverage>(coverage =>
+        {
+            coverage.ToTable("commitment_coverage");
+            coverage.HasKey(c => new { c.BillingPeriodId, c.CommitmentId, c.PoolId, c.Day });
+            coverage.HasIndex(c => new { c.OrgId, c.PoolId, c.Day });
+            coverage.HasOne<BillingPeriod>().WithMany().HasForeignKey(c => c.BillingPeriodId).OnDelete(DeleteBehavior.Cascade);
+            coverage.HasOne<BilledCommitment>().WithMany().HasForeignKey(c => c.CommitmentId).OnDelete(DeleteBehavior.Restrict);
+            coverage.HasOne<UsagePool>().WithMany().HasForeignKey(c => c.PoolId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<BilledResource>(resource =>
+        {
+            resource.ToTable("billed_resources");
+            resource.HasKey(r => r.Id);
+            resource.Property(r => r.Id).ValueGeneratedNever();
+            resource.Property(r => r.Provider).HasMaxLength(16);
+            resource.Property(r => r.ProviderResourceId).HasMaxLength(1000);
+            resource.HasIndex(r => new { r.OrgId, r.Provider, r.ProviderResourceId }).IsUnique();
+            resource.HasOne<Org>().WithMany().HasForeignKey(r => r.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ResourceDay>(day =>
+        {
+            day.ToTable("resource_days");
+            day.HasKey(d => new { d.BillingPeriodId, d.ResourceId, d.Day });
+            day.HasIndex(d => new { d.OrgId, d.ResourceId, d.Day });
+            day.HasOne<BillingPeriod>().WithMany().HasForeignKey(d => d.BillingPeriodId).OnDelete(DeleteBehavior.Cascade);
+            day.HasOne<BilledResource>().WithMany().HasForeignKey(d => d.ResourceId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+
+    /// <summary>Columns are snake_case, as in the API, so SQL written by hand reads like the model.</summary>
+    private static void ApplySnakeCaseColumns(ModelBuilder modelBuilder)
+    {
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
+            }
+        }
     }
 
     /// <summary>The tenancy filter: one rule for every org-owned entity, declared once.</summary>
@@ -134,6 +269,10 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
     private static readonly ValueConverter<OrgRole, string> RoleConverter = new(
         role => OrgRoleNames.ToWire(role),
         text => OrgRoleNames.Parse(text));
+
+    private sealed class NanoUnitsConverter() : ValueConverter<decimal, long>(
+        value => Money.ToNanoUnits(value),
+        nanos => Money.FromNanoUnits(nanos));
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
         value => value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(),

@@ -93,3 +93,23 @@ public static class Contract
             : throw new DirectoryNotFoundException($"The published contracts are missing from {shipped}.");
     }
 }
+
+/// <summary>The real billing data and traces beside the repository (<c>../shared/data</c>), read in place.</summary>
+public static class SharedData
+{
+    /// <summary>The path of <paramref name="relative"/> under shared/data; skips the calling test when this checkout has none.</summary>
+    public static string Path(string relative)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = System.IO.Path.Combine(directory.FullName, "shared", "data", relative);
+            if (File.Exists(candidate) || Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        Assert.Skip($"shared/data/{relative} is not beside this checkout (the real sample data is read in place, never copied).");
+        throw new InvalidOperationException("unreachable");
+    }
+}

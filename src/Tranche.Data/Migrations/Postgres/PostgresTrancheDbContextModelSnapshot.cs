@@ -135,6 +135,419 @@ namespace Tranche.Data.Migrations.Postgres
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.BilledCommitment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BillingAccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("text")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderCommitmentId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("provider_commitment_id");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("text")
+                        .HasColumnName("region_id");
+
+                    b.Property<string>("SubAccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("sub_account_id");
+
+                    b.Property<string>("Type")
+                        .HasColumnType("text")
+                        .HasColumnName("type");
+
+                    b.Property<string>("Unit")
+                        .HasColumnType("text")
+                        .HasColumnName("unit");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider", "ProviderCommitmentId")
+                        .IsUnique();
+
+                    b.ToTable("billed_commitments", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.BilledResource", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AvailabilityZone")
+                        .HasColumnType("text")
+                        .HasColumnName("availability_zone");
+
+                    b.Property<string>("BillingAccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("InstanceType")
+                        .HasColumnType("text")
+                        .HasColumnName("instance_type");
+
+                    b.Property<bool>("IsSpot")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_spot");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Platform")
+                        .HasColumnType("text")
+                        .HasColumnName("platform");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderResourceId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("provider_resource_id");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("text")
+                        .HasColumnName("region_id");
+
+                    b.Property<string>("ResourceType")
+                        .HasColumnType("text")
+                        .HasColumnName("resource_type");
+
+                    b.Property<string>("ServiceCategory")
+                        .HasColumnType("text")
+                        .HasColumnName("service_category");
+
+                    b.Property<string>("ServiceName")
+                        .HasColumnType("text")
+                        .HasColumnName("service_name");
+
+                    b.Property<string>("SkuId")
+                        .HasColumnType("text")
+                        .HasColumnName("sku_id");
+
+                    b.Property<string>("SubAccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("sub_account_id");
+
+                    b.Property<string>("Tags")
+                        .HasColumnType("text")
+                        .HasColumnName("tags");
+
+                    b.Property<string>("Unit")
+                        .HasColumnType("text")
+                        .HasColumnName("unit");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider", "ProviderResourceId")
+                        .IsUnique();
+
+                    b.ToTable("billed_resources", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.BillingPeriod", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("BilledCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("billed_cost");
+
+                    b.Property<string>("BillingAccountId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("BillingAccountName")
+                        .HasColumnType("text")
+                        .HasColumnName("billing_account_name");
+
+                    b.Property<long>("ContractedCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("contracted_cost");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<long>("ListCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("list_cost");
+
+                    b.Property<DateTime>("LoadedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("loaded_at");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<DateTime>("PeriodEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_end");
+
+                    b.Property<DateTime>("PeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<long>("RowCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_count");
+
+                    b.Property<string>("SourceFiles")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("source_files");
+
+                    b.Property<string>("SourceFormat")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("source_format");
+
+                    b.Property<Guid?>("UploadId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("upload_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider", "BillingAccountId", "PeriodStart")
+                        .IsUnique();
+
+                    b.ToTable("billing_periods", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.ChargeDay", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("BilledCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("billed_cost");
+
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<string>("ChargeCategory")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("charge_category");
+
+                    b.Property<string>("ChargeClass")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("charge_class");
+
+                    b.Property<long>("ContractedCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("contracted_cost");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<long>("ListCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("list_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("PricingCategory")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("pricing_category");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("text")
+                        .HasColumnName("region_id");
+
+                    b.Property<long>("RowCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_count");
+
+                    b.Property<string>("ServiceCategory")
+                        .HasColumnType("text")
+                        .HasColumnName("service_category");
+
+                    b.Property<string>("ServiceName")
+                        .HasColumnType("text")
+                        .HasColumnName("service_name");
+
+                    b.Property<string>("SubAccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("sub_account_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BillingPeriodId");
+
+                    b.HasIndex("OrgId", "Day");
+
+                    b.ToTable("charge_days", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.CommitmentCoverage", b =>
+                {
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<Guid>("CommitmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("commitment_id");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pool_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<long>("CoveredListCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("covered_list_cost");
+
+                    b.Property<double>("CoveredQuantity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("covered_quantity");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.HasKey("BillingPeriodId", "CommitmentId", "PoolId", "Day");
+
+                    b.HasIndex("CommitmentId");
+
+                    b.HasIndex("PoolId");
+
+                    b.HasIndex("OrgId", "PoolId", "Day");
+
+                    b.ToTable("commitment_coverage", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.CommitmentDay", b =>
+                {
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<Guid>("CommitmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("commitment_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<long>("CoveredListCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("covered_list_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<long>("RecurringFee")
+                        .HasColumnType("bigint")
+                        .HasColumnName("recurring_fee");
+
+                    b.Property<long>("UnusedEffectiveCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("unused_effective_cost");
+
+                    b.Property<double>("UnusedQuantity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("unused_quantity");
+
+                    b.Property<long>("UpfrontFee")
+                        .HasColumnType("bigint")
+                        .HasColumnName("upfront_fee");
+
+                    b.Property<long>("UsedEffectiveCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("used_effective_cost");
+
+                    b.Property<double>("UsedQuantity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("used_quantity");
+
+                    b.HasKey("BillingPeriodId", "CommitmentId", "Day");
+
+                    b.HasIndex("CommitmentId");
+
+                    b.HasIndex("OrgId", "CommitmentId", "Day");
+
+                    b.ToTable("commitment_days", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.InstallationSetting", b =>
                 {
                     b.Property<string>("Key")
@@ -183,6 +596,190 @@ namespace Tranche.Data.Migrations.Postgres
                     b.ToTable("orgs", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.ResourceDay", b =>
+                {
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<Guid>("ResourceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("resource_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<long>("BilledCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("billed_cost");
+
+                    b.Property<double>("CoveredQuantity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("covered_quantity");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<long>("ListCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("list_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<double>("Quantity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("quantity");
+
+                    b.Property<long>("SpotCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("spot_cost");
+
+                    b.Property<double>("UsageHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("usage_hours");
+
+                    b.HasKey("BillingPeriodId", "ResourceId", "Day");
+
+                    b.HasIndex("ResourceId");
+
+                    b.HasIndex("OrgId", "ResourceId", "Day");
+
+                    b.ToTable("resource_days", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.UsageDay", b =>
+                {
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pool_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<long>("BilledCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("billed_cost");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<byte[]>("HourlyCoveredQuantity")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("hourly_covered_quantity");
+
+                    b.Property<byte[]>("HourlyOnDemandCost")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("hourly_on_demand_cost");
+
+                    b.Property<byte[]>("HourlyQuantity")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("hourly_quantity");
+
+                    b.Property<long>("ListCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("list_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<double>("Quantity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("quantity");
+
+                    b.Property<int>("SourceGranularityHours")
+                        .HasColumnType("integer")
+                        .HasColumnName("source_granularity_hours");
+
+                    b.HasKey("BillingPeriodId", "PoolId", "Day");
+
+                    b.HasIndex("PoolId");
+
+                    b.HasIndex("OrgId", "PoolId", "Day");
+
+                    b.ToTable("usage_days", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.UsagePool", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BillingAccountId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("InstanceType")
+                        .HasColumnType("text")
+                        .HasColumnName("instance_type");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_hash");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Platform")
+                        .HasColumnType("text")
+                        .HasColumnName("platform");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("text")
+                        .HasColumnName("region_id");
+
+                    b.Property<string>("ServiceCategory")
+                        .HasColumnType("text")
+                        .HasColumnName("service_category");
+
+                    b.Property<string>("ServiceName")
+                        .HasColumnType("text")
+                        .HasColumnName("service_name");
+
+                    b.Property<string>("SkuId")
+                        .HasColumnType("text")
+                        .HasColumnName("sku_id");
+
+                    b.Property<string>("SubAccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("sub_account_id");
+
+                    b.Property<string>("Unit")
+                        .HasColumnType("text")
+                        .HasColumnName("unit");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "KeyHash")
+                        .IsUnique();
+
+                    b.ToTable("usage_pools", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.ApiKey", b =>
                 {
                     b.HasOne("Tranche.Data.Org", "Org")
@@ -203,6 +800,78 @@ namespace Tranche.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tranche.Data.BilledCommitment", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.BilledResource", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.BillingPeriod", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.ChargeDay", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.CommitmentCoverage", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.BilledCommitment", null)
+                        .WithMany()
+                        .HasForeignKey("CommitmentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.UsagePool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.CommitmentDay", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.BilledCommitment", null)
+                        .WithMany()
+                        .HasForeignKey("CommitmentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tranche.Data.Org", b =>
                 {
                     b.HasOne("Tranche.Data.Org", "Parent")
@@ -211,6 +880,45 @@ namespace Tranche.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Parent");
+                });
+
+            modelBuilder.Entity("Tranche.Data.ResourceDay", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.BilledResource", null)
+                        .WithMany()
+                        .HasForeignKey("ResourceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.UsageDay", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.UsagePool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.UsagePool", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

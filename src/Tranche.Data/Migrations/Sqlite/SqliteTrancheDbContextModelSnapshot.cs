@@ -130,6 +130,417 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.BilledCommitment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BillingAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderCommitmentId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_commitment_id");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("region_id");
+
+                    b.Property<string>("SubAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sub_account_id");
+
+                    b.Property<string>("Type")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<string>("Unit")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unit");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider", "ProviderCommitmentId")
+                        .IsUnique();
+
+                    b.ToTable("billed_commitments", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.BilledResource", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AvailabilityZone")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("availability_zone");
+
+                    b.Property<string>("BillingAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("InstanceType")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instance_type");
+
+                    b.Property<bool>("IsSpot")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_spot");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Platform")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("platform");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderResourceId")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_resource_id");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("region_id");
+
+                    b.Property<string>("ResourceType")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_type");
+
+                    b.Property<string>("ServiceCategory")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_category");
+
+                    b.Property<string>("ServiceName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_name");
+
+                    b.Property<string>("SkuId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sku_id");
+
+                    b.Property<string>("SubAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sub_account_id");
+
+                    b.Property<string>("Tags")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tags");
+
+                    b.Property<string>("Unit")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unit");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider", "ProviderResourceId")
+                        .IsUnique();
+
+                    b.ToTable("billed_resources", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.BillingPeriod", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("BilledCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("billed_cost");
+
+                    b.Property<string>("BillingAccountId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("BillingAccountName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_account_name");
+
+                    b.Property<long>("ContractedCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contracted_cost");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("currency");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<long>("ListCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("list_cost");
+
+                    b.Property<DateTime>("LoadedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("loaded_at");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<DateTime>("PeriodEnd")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_end");
+
+                    b.Property<DateTime>("PeriodStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<long>("RowCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_count");
+
+                    b.Property<string>("SourceFiles")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_files");
+
+                    b.Property<string>("SourceFormat")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_format");
+
+                    b.Property<Guid?>("UploadId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("upload_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider", "BillingAccountId", "PeriodStart")
+                        .IsUnique();
+
+                    b.ToTable("billing_periods", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.ChargeDay", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("BilledCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("billed_cost");
+
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<string>("ChargeCategory")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("charge_category");
+
+                    b.Property<string>("ChargeClass")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("charge_class");
+
+                    b.Property<long>("ContractedCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("contracted_cost");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<long>("ListCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("list_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("PricingCategory")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pricing_category");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("region_id");
+
+                    b.Property<long>("RowCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_count");
+
+                    b.Property<string>("ServiceCategory")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_category");
+
+                    b.Property<string>("ServiceName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_name");
+
+                    b.Property<string>("SubAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sub_account_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BillingPeriodId");
+
+                    b.HasIndex("OrgId", "Day");
+
+                    b.ToTable("charge_days", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.CommitmentCoverage", b =>
+                {
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<Guid>("CommitmentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("commitment_id");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<long>("CoveredListCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("covered_list_cost");
+
+                    b.Property<double>("CoveredQuantity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("covered_quantity");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.HasKey("BillingPeriodId", "CommitmentId", "PoolId", "Day");
+
+                    b.HasIndex("CommitmentId");
+
+                    b.HasIndex("PoolId");
+
+                    b.HasIndex("OrgId", "PoolId", "Day");
+
+                    b.ToTable("commitment_coverage", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.CommitmentDay", b =>
+                {
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<Guid>("CommitmentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("commitment_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<long>("CoveredListCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("covered_list_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<long>("RecurringFee")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recurring_fee");
+
+                    b.Property<long>("UnusedEffectiveCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("unused_effective_cost");
+
+                    b.Property<double>("UnusedQuantity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("unused_quantity");
+
+                    b.Property<long>("UpfrontFee")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("upfront_fee");
+
+                    b.Property<long>("UsedEffectiveCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("used_effective_cost");
+
+                    b.Property<double>("UsedQuantity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("used_quantity");
+
+                    b.HasKey("BillingPeriodId", "CommitmentId", "Day");
+
+                    b.HasIndex("CommitmentId");
+
+                    b.HasIndex("OrgId", "CommitmentId", "Day");
+
+                    b.ToTable("commitment_days", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.InstallationSetting", b =>
                 {
                     b.Property<string>("Key")
@@ -178,6 +589,190 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("orgs", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.ResourceDay", b =>
+                {
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<Guid>("ResourceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<long>("BilledCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("billed_cost");
+
+                    b.Property<double>("CoveredQuantity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("covered_quantity");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<long>("ListCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("list_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<double>("Quantity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("quantity");
+
+                    b.Property<long>("SpotCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("spot_cost");
+
+                    b.Property<double>("UsageHours")
+                        .HasColumnType("REAL")
+                        .HasColumnName("usage_hours");
+
+                    b.HasKey("BillingPeriodId", "ResourceId", "Day");
+
+                    b.HasIndex("ResourceId");
+
+                    b.HasIndex("OrgId", "ResourceId", "Day");
+
+                    b.ToTable("resource_days", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.UsageDay", b =>
+                {
+                    b.Property<Guid>("BillingPeriodId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_period_id");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<long>("BilledCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("billed_cost");
+
+                    b.Property<long>("EffectiveCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("effective_cost");
+
+                    b.Property<byte[]>("HourlyCoveredQuantity")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("hourly_covered_quantity");
+
+                    b.Property<byte[]>("HourlyOnDemandCost")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("hourly_on_demand_cost");
+
+                    b.Property<byte[]>("HourlyQuantity")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("hourly_quantity");
+
+                    b.Property<long>("ListCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("list_cost");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<double>("Quantity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("quantity");
+
+                    b.Property<int>("SourceGranularityHours")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("source_granularity_hours");
+
+                    b.HasKey("BillingPeriodId", "PoolId", "Day");
+
+                    b.HasIndex("PoolId");
+
+                    b.HasIndex("OrgId", "PoolId", "Day");
+
+                    b.ToTable("usage_days", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.UsagePool", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BillingAccountId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("InstanceType")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instance_type");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_hash");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Platform")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("platform");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("region_id");
+
+                    b.Property<string>("ServiceCategory")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_category");
+
+                    b.Property<string>("ServiceName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_name");
+
+                    b.Property<string>("SkuId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sku_id");
+
+                    b.Property<string>("SubAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sub_account_id");
+
+                    b.Property<string>("Unit")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unit");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "KeyHash")
+                        .IsUnique();
+
+                    b.ToTable("usage_pools", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.ApiKey", b =>
                 {
                     b.HasOne("Tranche.Data.Org", "Org")
@@ -198,6 +793,78 @@ namespace Tranche.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tranche.Data.BilledCommitment", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.BilledResource", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.BillingPeriod", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.ChargeDay", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.CommitmentCoverage", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.BilledCommitment", null)
+                        .WithMany()
+                        .HasForeignKey("CommitmentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.UsagePool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.CommitmentDay", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.BilledCommitment", null)
+                        .WithMany()
+                        .HasForeignKey("CommitmentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tranche.Data.Org", b =>
                 {
                     b.HasOne("Tranche.Data.Org", "Parent")
@@ -206,6 +873,45 @@ namespace Tranche.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Parent");
+                });
+
+            modelBuilder.Entity("Tranche.Data.ResourceDay", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.BilledResource", null)
+                        .WithMany()
+                        .HasForeignKey("ResourceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.UsageDay", b =>
+                {
+                    b.HasOne("Tranche.Data.BillingPeriod", null)
+                        .WithMany()
+                        .HasForeignKey("BillingPeriodId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.UsagePool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.UsagePool", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,345 @@
+namespace Tranche.Ingest;
+
+/// <summary>One rule a row must meet, in terms of the source's own column name, so errors name what the user sees.</summary>
+internal sealed record RowCheck(string Column, string RawSql, string FailSql, string Reason);
+
+/// <summary>
+/// Turns a FOCUS or CUR 2.0 source into one relation of canonical columns (the same for every format) plus the
+/// row checks. Everything format-specific lives here; the scan that follows is format-blind.
+/// </summary>
+internal sealed class CanonicalQuery
+{
+    /// <summary>Costs are exact decimals all the way to the stored totals.</summary>
+    public const string MoneyType = "DECIMAL(38,12)";
+
+    /// <summary>Any single cost or quantity beyond this is a broken export, not a bill.</summary>
+    public const string Absurd = "1e12";
+
+    private readonly BillingSource _source;
+    private readonly List<RowCheck> _checks = [];
+    private readonly List<(string Name, string Sql)> _columns = [];
+
+    private CanonicalQuery(BillingSource source)
+    {
+        _source = source;
+    }
+
+    public IReadOnlyList<RowCheck> Checks => _checks;
+
+    public static CanonicalQuery For(BillingSource source)
+    {
+        var query = new CanonicalQuery(source);
+        if (source.Format.IsFocus())
+        {
+            query.MapFocus();
+        }
+        else
+        {
+            query.MapCur();
+        }
+
+        return query;
+    }
+
+    /// <summary>The canonical relation over <paramref name="from"/> (a read function, or a per-file one for detail passes).</summary>
+    public string Select(string from, bool withChecks, string? extraColumns = null)
+    {
+        var columns = string.Join(",\n  ", _columns.Select(c => $"{c.Sql} AS {c.Name}"));
+        var bad = _checks.Count == 0 ? "false" : string.Join(" OR ", _checks.Select(c => $"coalesce({c.FailSql}, false)"));
+        var checks = withChecks
+            ? ",\n  " + string.Join(",\n  ", _checks.Select((c, i) => $"coalesce({c.FailSql}, false) AS check_{i}, {c.RawSql} AS raw_{i}"))
+            : "";
+        return $"SELECT {extraColumns}{(extraColumns is null ? "" : ", ")}\n  {columns},\n  ({bad}) AS bad{checks}\nFROM {from}";
+    }
+
+    // ---- FOCUS ------------------------------------------------------------------------------------------------
+
+    private void MapFocus()
+    {
+        Add("file", "filename");
+        Add("provider_name", Coalesce(Text("ServiceProviderName"), Text("ProviderName")));
+        Add("billing_account_id", Text("BillingAccountId"));
+        Add("billing_account_name", Text("BillingAccountName"));
+        Add("sub_account_id", Text("SubAccountId"));
+        Add("sub_account_name", Text("SubAccountName"));
+        Add("billing_period_start", Timestamp("BillingPeriodStart"));
+        Add("billing_period_end", Timestamp("BillingPeriodEnd"));
+        Add("charge_period_start", Timestamp("ChargePeriodStart"));
+        Add("charge_period_end", Timestamp("ChargePeriodEnd"));
+        Add("charge_category", Enum(Text("ChargeCategory"), "Usage", "Purchase", "Tax", "Credit", "Adjustment"));
+        Add("charge_class", Enum(Text("ChargeClass"), "Correction"));
+        Add("charge_frequency", Enum(Text("ChargeFrequency"), "One-Time", "Recurring", "Usage-Based"));
+        Add("pricing_category", Enum(Text("PricingCategory"), "Standard", "Committed", "Dynamic", "Other"));
+        Add("currency", $"upper({Text("BillingCurrency")})");
+        Add("billed_cost", Money("BilledCost"));
+        Add("effective_cost", Money("EffectiveCost"));
+        Add("list_cost", Money("ListCost"));
+        Add("contracted_cost", Money("ContractedCost"));
+        var consumed = _source.Has("ConsumedQuantity") ? "ConsumedQuantity" : "UsageQuantity";
+        Add("consumed_quantity", Number(consumed));
+        Add("consumed_unit", Unit(Coalesce(Text("ConsumedUnit"), Text("UsageUnit"), Text("PricingUnit"))));
+        Add("service_name", Text("ServiceName"));
+        Add("service_category", Text("ServiceCategory"));
+        Add("region_id", Coalesce(Text("RegionId"), Text("Region"), Text("RegionName")));
+        Add("availability_zone", Text("AvailabilityZone"));
+        Add("resource_id", Text("ResourceId"));
+        Add("resource_name", Text("ResourceName"));
+        Add("resource_type", Text("ResourceType"));
+        Add("sku_id", Text("SkuId"));
+
+        // Instance type and platform, from the best source the export has: FOCUS 1.1 SkuPriceDetails, AWS
+        // x_UsageType or (1.2) SkuMeter "BoxUsage:m5.large", Azure x_SkuDetails, and for AWS FOCUS 1.0 the charge
+        // description ("$0.096 per On Demand Linux m5.large Instance Hour", "per db.t3.micro Single-AZ instance hour").
+        var description = Text("ChargeDescription");
+        Add("instance_type", Coalesce(
+            JsonValue("SkuPriceDetails", "InstanceType"),
+            AfterColon(Text("x_UsageType")),
+            AfterColon(Text("SkuMeter"), onlyWhen: "Usage:"),
+            JsonValue("x_SkuDetails", "VMSize"),
+            JsonValue("x_SkuDetails", "ServiceType"),
+            $"nullif(regexp_extract({description}, '(?:^|\\s)((?:db\\.|cache\\.)?[a-z][a-z0-9-]*\\.(?:[0-9]*x?large|medium|small|micro|nano|metal))(?:\\s|$)', 1), '')"));
+        Add("platform", Coalesce(
+            JsonValue("SkuPriceDetails", "OperatingSystem"),
+            OperationPlatform(Text("x_Operation")),
+            $"nullif(regexp_extract({description}, 'per (?:On Demand|Reserved|Dedicated|Spot) (.+?) [a-z][a-z0-9-]*\\.[0-9a-z]+ (?:Dedicated )?Instance Hour', 1), '')",
+            $"nullif(regexp_extract({description}, 'instance hour \\(or partial hour\\) running (.+)$', 1), '')"));
+        Add("tags", Json("Tags"));
+
+        var commitmentId = Text("CommitmentDiscountId");
+        var status = Enum(Text("CommitmentDiscountStatus"), "Used", "Unused");
+        var frequency = Enum(Text("ChargeFrequency"), "One-Time", "Recurring", "Usage-Based");
+        var category = Enum(Text("ChargeCategory"), "Usage", "Purchase", "Tax", "Credit", "Adjustment");
+        var commitmentQuantity = _source.Has("CommitmentDiscountQuantity") ? Number("CommitmentDiscountQuantity") : "NULL";
+        Add("commitment_id", commitmentId);
+        Add("commitment_name", Text("CommitmentDiscountName"));
+        Add("commitment_category", Enum(Text("CommitmentDiscountCategory"), "Spend", "Usage"));
+        Add("commitment_type", Text("CommitmentDiscountType"));
+        Add("commitment_unit", Text("CommitmentDiscountUnit"));
+        Add("commitment_used_quantity", $"CASE WHEN {category} = 'Usage' AND {status} = 'Used' THEN coalesce({commitmentQuantity}, {Number(consumed)}) END");
+        Add("commitment_unused_quantity", $"CASE WHEN {category} = 'Usage' AND {status} = 'Unused' THEN coalesce({commitmentQuantity}, {Number("PricingQuantity")}) END");
+        Add("commitment_used_cost", $"CASE WHEN {category} = 'Usage' AND {status} = 'Used' THEN {Money("EffectiveCost")} END");
+        Add("commitment_unused_cost", $"CASE WHEN {category} = 'Usage' AND {status} = 'Unused' THEN {Money("EffectiveCost")} END");
+        Add("commitment_covered_list_cost", $"CASE WHEN {category} = 'Usage' AND {status} = 'Used' THEN {Money("ListCost")} END");
+        Add("commitment_upfront_fee", $"CASE WHEN {category} = 'Purchase' AND {commitmentId} IS NOT NULL AND {frequency} = 'One-Time' THEN {Money("BilledCost")} END");
+        Add("commitment_recurring_fee", $"CASE WHEN {category} = 'Purchase' AND {commitmentId} IS NOT NULL AND coalesce({frequency}, 'Recurring') <> 'One-Time' THEN {Money("BilledCost")} END");
+        Add("is_covered", $"coalesce({status} = 'Used', false)");
+        Add("is_unused_commitment", $"coalesce({status} = 'Unused', false)");
+
+        AddCheck("BillingAccountId", Raw("BillingAccountId"), $"{Text("BillingAccountId")} IS NULL", "Missing value (the column is required).");
+        AddCheck("BillingCurrency", Raw("BillingCurrency"), $"NOT regexp_full_match(coalesce({Text("BillingCurrency")}, ''), '[A-Za-z]{{3}}')", "Not an ISO 4217 currency code.");
+        foreach (var column in (string[])["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"])
+        {
+            AddCheck(column, Raw(column), $"{Timestamp(column)} IS NULL", "Missing or not a date-time (expected ISO 8601 in UTC).");
+        }
+
+        AddCheck("ChargeCategory", Raw("ChargeCategory"), $"{category} IS NULL", "Not one of Usage, Purchase, Tax, Credit, Adjustment.");
+        AddMoneyCheck("BilledCost", required: true);
+        AddMoneyCheck("EffectiveCost", required: true);
+        AddMoneyCheck("ListCost", required: false);
+        AddMoneyCheck("ContractedCost", required: false);
+        // Negative quantities are real (Azure writes reversals as negative usage rows): they net out, they are not errors.
+        AddCheck(consumed, Raw(consumed),
+            $"({Text(consumed)} IS NOT NULL AND {Number(consumed)} IS NULL) OR abs({Number(consumed)}) >= {Absurd}",
+            "Not a number, or out of range.");
+        AddPeriodChecks("ChargePeriodEnd", "ChargePeriodStart", "BillingPeriodEnd", "BillingPeriodStart");
+    }
+
+    // ---- AWS CUR 2.0 ------------------------------------------------------------------------------------------
+
+    private void MapCur()
+    {
+        var type = Text("line_item_line_item_type");
+        var covered = $"{type} IN ('DiscountedUsage', 'SavingsPlanCoveredUsage')";
+        var usage = $"{type} IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation')";
+        var riArn = Text("reservation_reservation_a_r_n");
+        var spArn = Text("savings_plan_savings_plan_a_r_n");
+        var usageType = Text("line_item_usage_type");
+        var spot = $"(coalesce({usageType}, '') LIKE '%SpotUsage%' OR lower(coalesce({MapValue("product", "marketoption")}, '')) = 'spot')";
+        var unblended = Money("line_item_unblended_cost");
+        var onDemand = $"coalesce({Money("pricing_public_on_demand_cost")}, 0)";
+
+        Add("file", "filename");
+        Add("provider_name", "'AWS'");
+        Add("billing_account_id", Text("bill_payer_account_id"));
+        Add("billing_account_name", Text("bill_payer_account_name"));
+        Add("sub_account_id", Text("line_item_usage_account_id"));
+        Add("sub_account_name", Text("line_item_usage_account_name"));
+        Add("billing_period_start", Timestamp("bill_billing_period_start_date"));
+        Add("billing_period_end", Timestamp("bill_billing_period_end_date"));
+        Add("charge_period_start", Timestamp("line_item_usage_start_date"));
+        Add("charge_period_end", Timestamp("line_item_usage_end_date"));
+        // Unknown line item types keep their cost (as Adjustment) so the period still reconciles.
+        Add("charge_category", $"""
+            CASE WHEN {type} IS NULL THEN NULL
+                 WHEN {usage} THEN 'Usage'
+                 WHEN {type} IN ('RIFee', 'Fee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'Purchase'
+                 WHEN {type} = 'Tax' THEN 'Tax'
+                 WHEN {type} IN ('Credit', 'Refund') THEN 'Credit'
+                 ELSE 'Adjustment' END
+            """);
+        Add("charge_class", "NULL");
+        Add("charge_frequency", $"CASE WHEN {type} IN ('Fee', 'SavingsPlanUpfrontFee') THEN 'One-Time' WHEN {type} IN ('RIFee', 'SavingsPlanRecurringFee') THEN 'Recurring' WHEN {usage} THEN 'Usage-Based' END");
+        Add("pricing_category", $"CASE WHEN {covered} THEN 'Committed' WHEN {type} = 'Usage' AND {spot} THEN 'Dynamic' WHEN {usage} OR {type} IN ('RIFee', 'Fee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'Standard' WHEN {type} = 'Tax' THEN NULL ELSE 'Other' END");
+        Add("currency", $"upper({Text("line_item_currency_code")})");
+        Add("billed_cost", unblended);
+        Add("effective_cost", $"""
+            CASE WHEN {type} = 'SavingsPlanCoveredUsage' THEN {Money("savings_plan_savings_plan_effective_cost")}
+                 WHEN {type} = 'DiscountedUsage' THEN {Money("reservation_effective_cost")}
+                 WHEN {type} = 'RIFee' THEN coalesce({Money("reservation_unused_amortized_upfront_fee_for_billing_period")}, 0) + coalesce({Money("reservation_unused_recurring_fee")}, 0)
+                 WHEN {type} = 'SavingsPlanRecurringFee' THEN coalesce({Money("savings_plan_total_commitment_to_date")}, 0) - coalesce({Money("savings_plan_used_commitment")}, 0)
+                 WHEN {type} IN ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') OR ({type} = 'Fee' AND {riArn} IS NOT NULL) THEN 0
+                 ELSE {unblended} END
+            """);
+        Add("list_cost", onDemand);
+        Add("contracted_cost", $"CASE WHEN {covered} THEN {onDemand} ELSE coalesce({Money("line_item_net_unblended_cost")}, {unblended}) END");
+        Add("consumed_quantity", $"CASE WHEN {usage} AND {type} <> 'SavingsPlanNegation' THEN {Number("line_item_usage_amount")} END");
+        Add("consumed_unit", Unit(Text("pricing_unit")));
+        Add("service_name", Coalesce(MapValue("product", "product_name"), Text("product_product_name"), Text("line_item_product_code")));
+        Add("service_category", $"""
+            CASE {Coalesce(Text("product_product_family"), MapValue("product", "product_family"))}
+                 WHEN 'Compute Instance' THEN 'Compute' WHEN 'Compute' THEN 'Compute' WHEN 'Database Instance' THEN 'Databases'
+                 WHEN 'Cache Instance' THEN 'Databases' WHEN 'Storage' THEN 'Storage' WHEN 'Data Transfer' THEN 'Networking'
+                 ELSE 'Other' END
+            """);
+        Add("region_id", Coalesce(Text("product_region_code"), MapValue("product", "region_code"), MapValue("product", "region")));
+        Add("availability_zone", Text("line_item_availability_zone"));
+        Add("resource_id", Text("line_item_resource_id"));
+        Add("resource_name", "NULL");
+        Add("resource_type", Coalesce(Text("product_product_family"), MapValue("product", "product_family")));
+        Add("sku_id", Coalesce(Text("product_sku"), MapValue("product", "sku")));
+        Add("instance_type", Coalesce(Text("product_instance_type"), MapValue("product", "instance_type"), AfterColon(usageType, onlyWhen: "Usage:")));
+        Add("platform", Coalesce(MapValue("product", "operating_system"), Text("product_operating_system"), MapValue("product", "database_engine"), OperationPlatform(Text("line_item_operation"))));
+        Add("tags", Json("resource_tags"));
+
+        var commitmentId = $"CASE WHEN {type} IN ('DiscountedUsage', 'RIFee') OR ({type} = 'Fee' AND {riArn} IS NOT NULL) THEN {riArn} WHEN {type} LIKE 'SavingsPlan%' THEN {spArn} END";
+        var isRi = $"{type} IN ('DiscountedUsage', 'RIFee', 'Fee')";
+        Add("commitment_id", commitmentId);
+        Add("commitment_name", "NULL");
+        Add("commitment_category", $"CASE WHEN ({commitmentId}) IS NULL THEN NULL WHEN {isRi} THEN 'Usage' ELSE 'Spend' END");
+        Add("commitment_type", $"CASE WHEN ({commitmentId}) IS NULL THEN NULL WHEN {isRi} THEN 'Reserved Instance' ELSE 'Savings Plan' END");
+        Add("commitment_unit", $"CASE WHEN ({commitmentId}) IS NULL THEN NULL WHEN {isRi} THEN 'Hours' ELSE upper({Text("line_item_currency_code")}) END");
+        Add("commitment_used_quantity", $"""
+            CASE WHEN {type} = 'DiscountedUsage' THEN {Number("line_item_usage_amount")}
+                 WHEN {type} = 'SavingsPlanCoveredUsage' THEN CAST({Money("savings_plan_savings_plan_effective_cost")} AS DOUBLE) END
+            """);
+        Add("commitment_unused_quantity", $"""
+            CASE WHEN {type} = 'RIFee' THEN {Number("reservation_unused_quantity")}
+                 WHEN {type} = 'SavingsPlanRecurringFee' THEN CAST(coalesce({Money("savings_plan_total_commitment_to_date")}, 0) - coalesce({Money("savings_plan_used_commitment")}, 0) AS DOUBLE) END
+            """);
+        Add("commitment_used_cost", $"CASE WHEN {type} = 'SavingsPlanCoveredUsage' THEN {Money("savings_plan_savings_plan_effective_cost")} WHEN {type} = 'DiscountedUsage' THEN {Money("reservation_effective_cost")} END");
+        Add("commitment_unused_cost", $"""
+            CASE WHEN {type} = 'RIFee' THEN coalesce({Money("reservation_unused_amortized_upfront_fee_for_billing_period")}, 0) + coalesce({Money("reservation_unused_recurring_fee")}, 0)
+                 WHEN {type} = 'SavingsPlanRecurringFee' THEN coalesce({Money("savings_plan_total_commitment_to_date")}, 0) - coalesce({Money("savings_plan_used_commitment")}, 0) END
+            """);
+        Add("commitment_covered_list_cost", $"CASE WHEN {covered} THEN {onDemand} END");
+        Add("commitment_upfront_fee", $"CASE WHEN {type} = 'SavingsPlanUpfrontFee' OR ({type} = 'Fee' AND {riArn} IS NOT NULL) THEN {unblended} END");
+        Add("commitment_recurring_fee", $"CASE WHEN {type} IN ('RIFee', 'SavingsPlanRecurringFee') THEN {unblended} END");
+        Add("is_covered", covered);
+        Add("is_unused_commitment", "false");
+
+        AddCheck("bill_payer_account_id", Raw("bill_payer_account_id"), $"{Text("bill_payer_account_id")} IS NULL", "Missing value (the column is required).");
+        AddCheck("line_item_currency_code", Raw("line_item_currency_code"), $"NOT regexp_full_match(coalesce({Text("line_item_currency_code")}, ''), '[A-Za-z]{{3}}')", "Not an ISO 4217 currency code.");
+        foreach (var column in (string[])["bill_billing_period_start_date", "bill_billing_period_end_date", "line_item_usage_start_date", "line_item_usage_end_date"])
+        {
+            AddCheck(column, Raw(column), $"{Timestamp(column)} IS NULL", "Missing or not a date-time (expected ISO 8601 in UTC).");
+        }
+
+        AddCheck("line_item_line_item_type", Raw("line_item_line_item_type"), $"{type} IS NULL", "Missing line item type.");
+        AddMoneyCheck("line_item_unblended_cost", required: true);
+        AddMoneyCheck("pricing_public_on_demand_cost", required: false);
+        AddCheck("line_item_usage_amount", Raw("line_item_usage_amount"),
+            $"({Text("line_item_usage_amount")} IS NOT NULL AND {Number("line_item_usage_amount")} IS NULL) OR abs({Number("line_item_usage_amount")}) >= {Absurd}",
+            "Not a number, or out of range.");
+        AddPeriodChecks("line_item_usage_end_date", "line_item_usage_start_date", "bill_billing_period_end_date", "bill_billing_period_start_date");
+    }
+
+    // ---- shared -------------------------------------------------------------------------------------------------
+
+    private void AddMoneyCheck(string column, bool required)
+    {
+        var missing = required ? $"{Text(column)} IS NULL OR " : "";
+        AddCheck(column, Raw(column), $"{missing}({Text(column)} IS NOT NULL AND {Money(column)} IS NULL) OR abs({Money(column)}) >= {Absurd}",
+            required ? "Missing, not a number, or out of range." : "Not a number, or out of range.");
+    }
+
+    private void AddPeriodChecks(string chargeEnd, string chargeStart, string billingEnd, string billingStart)
+    {
+        AddCheck(chargeEnd, Raw(chargeEnd), $"{Timestamp(chargeEnd)} <= {Timestamp(chargeStart)}", $"Must be after {chargeStart}.");
+        AddCheck(chargeEnd, Raw(chargeEnd), $"{Timestamp(chargeEnd)} > {Timestamp(chargeStart)} + INTERVAL 32 DAY", $"More than 32 days after {chargeStart}: a charge period is at most a month.");
+        AddCheck(billingEnd, Raw(billingEnd), $"{Timestamp(billingEnd)} <= {Timestamp(billingStart)}", $"Must be after {billingStart}.");
+    }
+
+    private void Add(string name, string sql) => _columns.Add((name, sql));
+
+    private void AddCheck(string column, string raw, string fail, string reason) =>
+        _checks.Add(new RowCheck(column, raw, fail, reason));
+
+    private string Column(string name) => Sql.Identifier(name);
+
+    private bool IsText(string name) => _source.Columns.TryGetValue(name, out var type) && type.StartsWith("VARCHAR", StringComparison.Ordinal);
+
+    /// <summary>The cell as trimmed text; empty strings and the literal NULL count as null (real exports write both).</summary>
+    private string Text(string name) => !_source.Has(name) ? "NULL"
+        : IsText(name) ? $"nullif(nullif(trim({Column(name)}), ''), 'NULL')"
+        : $"CAST({Column(name)} AS VARCHAR)";
+
+    private string Raw(string name) => _source.Has(name) ? $"CAST({Column(name)} AS VARCHAR)" : "NULL";
+
+    private string Money(string name) => !_source.Has(name) ? "NULL" : $"TRY_CAST({(IsText(name) ? Text(name) : Column(name))} AS {MoneyType})";
+
+    private string Number(string name) => !_source.Has(name) ? "NULL" : $"TRY_CAST({(IsText(name) ? Text(name) : Column(name))} AS DOUBLE)";
+
+    /// <summary>UTC, whatever the export wrote: offsets are honoured, times without one are UTC.</summary>
+    private string Timestamp(string name) => !_source.Has(name) ? "NULL"
+        : $"TRY_CAST(TRY_CAST({(IsText(name) ? Text(name) : Column(name))} AS TIMESTAMPTZ) AS TIMESTAMP)";
+
+    private string Json(string name) => !_source.Has(name) ? "NULL"
+        : IsText(name) ? $"CASE WHEN json_valid({Text(name)}) THEN {Text(name)} END"
+        : $"CAST(to_json({Column(name)}) AS VARCHAR)";
+
+    /// <summary>A key of a JSON text column (CSV) or a MAP column (Parquet).</summary>
+    private string JsonValue(string name, string key) => !_source.Has(name) ? "NULL"
+        : IsText(name) ? $"nullif(CASE WHEN json_valid({Text(name)}) THEN json_extract_string({Text(name)}, {Sql.Literal("$." + key)}) END, '')"
+        : _source.Columns[name].StartsWith("MAP", StringComparison.Ordinal) ? $"nullif(CAST({Column(name)}[{Sql.Literal(key)}] AS VARCHAR), '')"
+        : $"nullif(json_extract_string(to_json({Column(name)}), {Sql.Literal("$." + key)}), '')";
+
+    private string MapValue(string name, string key) => JsonValue(name, key);
+
+    private static string Coalesce(params string[] expressions)
+    {
+        var present = expressions.Where(e => e != "NULL").ToList();
+        return present.Count switch
+        {
+            0 => "NULL",
+            1 => present[0],
+            _ => $"coalesce({string.Join(", ", present)})",
+        };
+    }
+
+    /// <summary>Case-insensitive match against the allowed values, answered in their canonical spelling (null otherwise).</summary>
+    private static string Enum(string expression, params string[] allowed)
+    {
+        if (expression == "NULL")
+        {
+            return "NULL";
+        }
+
+        var cases = string.Join(" ", allowed.Select(a => $"WHEN {Sql.Literal(a.ToLowerInvariant())} THEN {Sql.Literal(a)}"));
+        return $"(CASE lower({expression}) {cases} END)";
+    }
+
+    /// <summary>"Hrs", "hours", "Hour" are all hours.</summary>
+    private static string Unit(string expression) => expression == "NULL" ? "NULL"
+        : $"(CASE WHEN lower({expression}) IN ('hrs', 'hr', 'hour', 'hours', '1 hour') THEN 'Hours' ELSE {expression} END)";
+
+    private static string AfterColon(string expression, string onlyWhen = ":") => expression == "NULL" ? "NULL"
+        : $"CASE WHEN contains({expression}, {Sql.Literal(onlyWhen)}) THEN nullif(regexp_extract({expression}, ':([^:]+)$', 1), '') END";
+
+    /// <summary>EC2's operation codes: RunInstances is Linux/UNIX, :0002 Windows, :0010 RHEL, :000g SUSE, :0006 Windows with SQL Standard.</summary>
+    private static string OperationPlatform(string expression) => expression == "NULL" ? "NULL"
+        : $"""
+          (CASE WHEN {expression} = 'RunInstances' THEN 'Linux' WHEN {expression} = 'RunInstances:0002' THEN 'Windows'
+                WHEN {expression} = 'RunInstances:0010' THEN 'RHEL' WHEN {expression} = 'RunInstances:000g' THEN 'SUSE'
+                WHEN {expression} = 'RunInstances:0006' THEN 'Windows with SQL Std' WHEN {expression} = 'RunInstances:0800' THEN 'Windows BYOL' END)
+          """;
+}
