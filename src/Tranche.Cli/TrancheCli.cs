@@ -29,6 +29,7 @@ public static class TrancheCli
         root.Subcommands.Add(DemoCommand.Create(common));
         root.Subcommands.Add(OrgsCommands.Create(common));
         root.Subcommands.Add(KeysCommands.Create(common));
+        root.Subcommands.Add(IngestCommand.Create(common));
         root.Subcommands.Add(DbCommands.Create(common));
         return root;
     }

@@ -119,7 +119,32 @@ public static class BillingSources
             throw new BillingSourceException($"{empty.Path} is empty (0 bytes).");
         }
 
+        RefuseCopies(files);
+
         return [.. files.GroupBy(f => f.Kind).Select(group => Describe([.. group], group.Key, duck))];
+    }
+
+    /// <summary>
+    /// The same export twice (a re-downloaded part, a copy left in the folder) would count every row twice. Only files
+    /// of equal size can be equal, so only those are hashed.
+    /// </summary>
+    private static void RefuseCopies(List<BillingFile> files)
+    {
+        foreach (var sameSize in files.GroupBy(f => f.Bytes).Where(g => g.Count() > 1))
+        {
+            var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var file in sameSize)
+            {
+                using var stream = File.OpenRead(file.Path);
+                var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream));
+                if (seen.TryGetValue(hash, out var original))
+                {
+                    throw new BillingSourceException($"{file.Path} has the same content as {original}; load each export once.");
+                }
+
+                seen[hash] = file.Path;
+            }
+        }
     }
 
     private static BillingSource Describe(IReadOnlyList<BillingFile> files, FileKind kind, DuckDBConnection duck)
