@@ -55,7 +55,7 @@ public sealed record BillingSource(IReadOnlyList<BillingFile> Files, FileKind Ki
         return kind == FileKind.Parquet
             ? $"read_parquet({list}, union_by_name = true, filename = true{(withRowNumbers ? ", file_row_number = true" : "")})"
             : $"read_csv({list}, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', " +
-              "nullstr = ['NULL'], union_by_name = true, filename = true, max_line_size = 10000000)";
+              "nullstr = ['NULL'], union_by_name = true, filename = true)";
     }
 }
 

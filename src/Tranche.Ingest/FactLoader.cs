@@ -269,12 +269,18 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             {
                 orgId, _periodIds[r.Period()], known[(CloudProviders.FromName(r.Text("provider_name")), r.Text("resource_id")!)], r.Day("day"),
                 r.Number("quantity"), r.Number("covered_quantity"),
-                Math.Min(24d, r.Count("active_periods") * Math.Max(1d, r.Number("period_hours"))),
+                UsageHours(r.Number("hour_quantity"), r.Count("active_rows")),
                 Money.ToNanoUnits(r.Money("list_cost")), Money.ToNanoUnits(r.Money("billed_cost")), Money.ToNanoUnits(r.Money("effective_cost")),
                 Money.ToNanoUnits(r.Money("spot_cost")),
             }),
             cancellationToken);
     }
+
+    /// <summary>
+    /// How long a resource ran on a day: its hours of use where it is billed in hours (an instance: one per hour it
+    /// ran), otherwise the number of usage rows it had; never more than 24.
+    /// </summary>
+    private static double UsageHours(double hourQuantity, long activeRows) => Math.Min(24d, hourQuantity > 0 ? hourQuantity : activeRows);
 
     private Guid PoolId(PoolKey pool, List<object?[]> newPools)
     {

@@ -125,10 +125,15 @@ public abstract class FocusSampleTests(StoreKind store)
             Assert.Equal(instance["RegionId"], resource.RegionId);
             Assert.NotNull(resource.InstanceType);
             Assert.Contains(resource.InstanceType, instance["ChargeDescription"], StringComparison.Ordinal);
+            // Uptime: the instance-hours billed that day (partial hours count as the fraction billed), at most 24; on a
+            // day with no hourly rows, the number of usage rows.
             var hoursByDay = rows.Where(r => r["ResourceId"] == instance["ResourceId"] && ReferenceCsv.Money(r["ConsumedQuantity"]) > 0)
-                .GroupBy(r => r["ChargePeriodStart"]![..10]).ToDictionary(g => g.Key, g => g.Select(r => r["ChargePeriodStart"]).Distinct().Count());
+                .GroupBy(r => r["ChargePeriodStart"]![..10])
+                .ToDictionary(g => g.Key, g => Math.Min(24d, g.Any(r => r["ConsumedUnit"] is "Hours" or "Hrs")
+                    ? (double)g.Where(r => r["ConsumedUnit"] is "Hours" or "Hrs").Sum(r => ReferenceCsv.Money(r["ConsumedQuantity"]))
+                    : g.Count()));
             var days = await db.ResourceDays.Where(d => d.ResourceId == resource.Id).ToListAsync(Cancel);
-            Assert.All(days.Where(d => d.Quantity > 0), d => Assert.Equal(hoursByDay[d.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)], d.UsageHours));
+            Assert.All(days.Where(d => d.Quantity > 0), d => Assert.Equal(hoursByDay[d.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)], d.UsageHours, 9));
         }
     }
 }
