@@ -277,6 +277,12 @@ public sealed class BilledResource : IOrgOwned
 
     /// <summary>Tags as a JSON object of strings.</summary>
     public string? Tags { get; set; }
+
+    /// <summary>When a load first named this resource.</summary>
+    public DateTime CreatedAt { get; set; }
+
+    /// <summary>When a load last named this resource.</summary>
+    public DateTime UpdatedAt { get; set; }
 }
 
 /// <summary>A resource's day: how long it ran and what it cost.</summary>
@@ -303,6 +309,58 @@ public sealed class ResourceDay : IOrgOwned
 
     public decimal EffectiveCost { get; set; }
 
+    /// <summary>On-demand-equivalent cost of the usage commitments covered.</summary>
+    public decimal CoveredListCost { get; set; }
+
+    /// <summary>Amortized cost of the usage commitments covered.</summary>
+    public decimal CoveredEffectiveCost { get; set; }
+
     /// <summary>Cost of spot/preemptible usage (already in the other costs).</summary>
     public decimal SpotCost { get; set; }
+}
+
+public enum UploadStatus
+{
+    Pending,
+    Processing,
+    Complete,
+    Error,
+}
+
+/// <summary>A billing file sent over the API, and what became of it.</summary>
+public sealed class Upload : IOrgOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid OrgId { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public required string FileName { get; set; }
+
+    public required string ContentType { get; set; }
+
+    public long SizeBytes { get; set; }
+
+    public string? Description { get; set; }
+
+    public UploadStatus Status { get; set; }
+
+    /// <summary><c>partner_api</c> when a partner's key sent it, <c>agent_upload</c> otherwise.</summary>
+    public required string Source { get; set; }
+
+    /// <summary>The export format found in it (<c>focus-1.2</c>, <c>cur-2.0</c>), once read.</summary>
+    public string? DetectedType { get; set; }
+
+    /// <summary>Where the file is kept, relative to the data directory.</summary>
+    public required string StoredPath { get; set; }
+
+    public Guid? CreatedByKeyId { get; set; }
+
+    public DateTime? StartedAt { get; set; }
+
+    public DateTime? FinishedAt { get; set; }
+
+    /// <summary>The ingest report (summary and rejected rows) as JSON, once processed.</summary>
+    public string? Report { get; set; }
 }

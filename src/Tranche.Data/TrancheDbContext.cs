@@ -39,6 +39,8 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<ResourceDay> ResourceDays => Set<ResourceDay>();
 
+    public DbSet<Upload> Uploads => Set<Upload>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -229,6 +231,23 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             resource.Property(r => r.ProviderResourceId).HasMaxLength(1000);
             resource.HasIndex(r => new { r.OrgId, r.Provider, r.ProviderResourceId }).IsUnique();
             resource.HasOne<Org>().WithMany().HasForeignKey(r => r.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Upload>(upload =>
+        {
+            upload.ToTable("uploads");
+            upload.HasKey(u => u.Id);
+            upload.Property(u => u.Id).ValueGeneratedNever();
+            upload.Property(u => u.FileName).HasMaxLength(255);
+            upload.Property(u => u.ContentType).HasMaxLength(255);
+            upload.Property(u => u.Description).HasMaxLength(255);
+            upload.Property(u => u.Status).HasConversion<string>().HasMaxLength(16);
+            upload.Property(u => u.Source).HasMaxLength(32);
+            upload.Property(u => u.DetectedType).HasMaxLength(64);
+            upload.Property(u => u.StoredPath).HasMaxLength(1000);
+            upload.HasIndex(u => new { u.OrgId, u.CreatedAt });
+            upload.HasIndex(u => u.Status);
+            upload.HasOne<Org>().WithMany().HasForeignKey(u => u.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ResourceDay>(day =>

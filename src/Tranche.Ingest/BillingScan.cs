@@ -53,6 +53,7 @@ internal sealed class BillingScan
               sum(coalesce(list_cost, 0)) FILTER (WHERE NOT bad AND is_demand) AS demand_list_cost,
               sum(coalesce(list_cost, 0)) FILTER (WHERE NOT bad AND is_demand AND is_covered) AS covered_list_cost,
               sum(effective_cost) FILTER (WHERE NOT bad AND is_demand) AS demand_effective_cost,
+              sum(effective_cost) FILTER (WHERE NOT bad AND is_demand AND is_covered) AS covered_effective_cost,
               sum(billed_cost) FILTER (WHERE NOT bad AND is_demand) AS demand_billed_cost,
               sum(coalesce(list_cost, 0)) FILTER (WHERE NOT bad AND is_demand AND is_spot) AS spot_cost,
               sum(consumed_quantity) FILTER (WHERE NOT bad AND is_demand AND consumed_unit = 'Hours') AS hour_quantity,

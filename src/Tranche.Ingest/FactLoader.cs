@@ -38,6 +38,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
     private readonly Dictionary<PeriodKey, Guid> _periodIds = [];
     private readonly Dictionary<string, Guid> _pools = new(StringComparer.Ordinal);
     private readonly HashSet<Guid> _poolsTouched = [];
+    private DateTime _now;
 
     public int Commitments { get; private set; }
 
@@ -48,6 +49,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
     public async Task<List<LoadedPeriod>> LoadAsync(
         IReadOnlyDictionary<PeriodKey, PeriodTotals> periods, string sourceFormats, string sourceFiles, Guid? uploadId, DateTime now, CancellationToken cancellationToken)
     {
+        _now = now;
         var loaded = await ReplacePeriodsAsync(periods, sourceFormats, sourceFiles, uploadId, now, cancellationToken);
         checkpoint?.Invoke("periods-replaced");
         await WriteChargesAsync(cancellationToken);
@@ -253,27 +255,37 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             {
                 var id = Guid.NewGuid();
                 known[(r.Provider, r.Id)] = id;
-                newResources.Add([id, orgId, r.Provider, r.Id, .. r.Values]);
+                newResources.Add([id, orgId, r.Provider, r.Id, .. r.Values, _now, _now]);
             }
         }
 
         Resources = seen;
         await _writer.WriteAsync("billed_resources",
             ["id", "org_id", "provider", "provider_resource_id", "name", "resource_type", "service_name", "service_category", "region_id",
-             "availability_zone", "billing_account_id", "sub_account_id", "sku_id", "instance_type", "platform", "unit", "is_spot", "tags"],
+             "availability_zone", "billing_account_id", "sub_account_id", "sku_id", "instance_type", "platform", "unit", "is_spot", "tags",
+             "created_at", "updated_at"],
             newResources, cancellationToken);
         await _writer.WriteAsync("resource_days",
             ["org_id", "billing_period_id", "resource_id", "day", "quantity", "covered_quantity", "usage_hours", "list_cost", "billed_cost",
-             "effective_cost", "spot_cost"],
+             "effective_cost", "covered_list_cost", "covered_effective_cost", "spot_cost"],
             Read("k_resource AND resource_id IS NOT NULL AND good_rows > 0", r => new object?[]
             {
                 orgId, _periodIds[r.Period()], known[(CloudProviders.FromName(r.Text("provider_name")), r.Text("resource_id")!)], r.Day("day"),
                 r.Number("quantity"), r.Number("covered_quantity"),
                 UsageHours(r.Number("hour_quantity"), r.Count("active_rows")),
                 Money.ToNanoUnits(r.Money("list_cost")), Money.ToNanoUnits(r.Money("billed_cost")), Money.ToNanoUnits(r.Money("effective_cost")),
-                Money.ToNanoUnits(r.Money("spot_cost")),
+                Money.ToNanoUnits(r.Money("covered_list_cost")), Money.ToNanoUnits(r.Money("covered_effective_cost")), Money.ToNanoUnits(r.Money("spot_cost")),
             }),
             cancellationToken);
+
+        // Resources seen before: this load is the latest news of them.
+        var periodIds = _periodIds.Values.ToList();
+        foreach (var periodId in periodIds)
+        {
+            await BulkWriter.ExecuteAsync(db,
+                "UPDATE billed_resources SET updated_at = @p0 WHERE id IN (SELECT resource_id FROM resource_days WHERE billing_period_id = @p1)",
+                cancellationToken, Stored(_now), Key(periodId));
+        }
     }
 
     /// <summary>
@@ -319,6 +331,9 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
 
     /// <summary>Ids as the store keeps them (SQLite: upper-case text, as EF Core writes them).</summary>
     private object Key(Guid id) => db.Database.IsNpgsql() ? id : id.ToString().ToUpperInvariant();
+
+    /// <summary>Times as the store keeps them (SQLite: EF Core's text form).</summary>
+    private object Stored(DateTime time) => db.Database.IsNpgsql() ? time : time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
 
     private sealed class UsageAccumulator
     {

@@ -66,6 +66,8 @@ public static class TrancheServer
         }
         builder.Services.AddTrancheOpenApi();
         builder.Services.AddTrancheTelemetry(builder.Configuration);
+        builder.Services.AddSingleton<UploadQueue>();
+        builder.Services.AddHostedService<UploadProcessor>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -89,6 +91,8 @@ public static class TrancheServer
         app.MapOrgs();
         app.MapApiKeys();
         app.MapAuditEvents();
+        app.MapResources();
+        app.MapUploads();
         configureApp?.Invoke(app);
 
         return app;

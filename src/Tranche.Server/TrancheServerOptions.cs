@@ -32,6 +32,9 @@ public sealed class TrancheServerOptions
 
     public RateLimitOptions RateLimit { get; init; } = new();
 
+    /// <summary>The largest billing file <c>POST /v1/org/{org_id}/uploads</c> accepts.</summary>
+    public long MaxUploadBytes { get; init; } = 5L << 30;
+
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 using Tranche.Cli.Demo;
 using Tranche.Data;
 
@@ -40,7 +41,8 @@ internal static class DemoCommand
             return await ServerHost.RunAsync(common, result, options, async seedCancellation =>
             {
                 var now = common.Environment.Time.StorageNow();
-                var credentials = await DemoSeed.EnsureAsync(options.Database, options.DataDirectory, now, seedCancellation);
+                var say = common.IsJson(result) ? null : new Action<string>(line => common.Environment.Console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+                var credentials = await DemoSeed.EnsureAsync(options.Database, options.DataDirectory, now, say, seedCancellation);
                 var credentialsPath = Path.Combine(options.DataDirectory, DemoSeed.CredentialsFileName);
                 return urls => Announce(common, result, credentials, credentialsPath, urls[0].TrimEnd('/'));
             }, cancellationToken);

@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Tenancy;
+using Tranche.Ingest;
+using Tranche.Ingest.Generation;
 
 namespace Tranche.Cli.Demo;
 
@@ -30,7 +32,7 @@ public static class DemoSeed
     private const string PartnerSettingKey = "demo.partner_org_id";
     private const string KeyName = "demo";
 
-    public static async Task<DemoCredentials> EnsureAsync(DatabaseTarget database, string dataDirectory, DateTime now, CancellationToken cancellationToken)
+    public static async Task<DemoCredentials> EnsureAsync(DatabaseTarget database, string dataDirectory, DateTime now, Action<string>? say, CancellationToken cancellationToken)
     {
         var credentialsPath = Path.Combine(dataDirectory, CredentialsFileName);
         await using var db = TrancheDatabase.CreateContext(database);
@@ -59,8 +61,58 @@ public static class DemoSeed
 
         var credentials = new DemoCredentials(partner.Id.ToString(), partnerKey, orgs);
         await WriteCredentialsAsync(credentialsPath, credentials, cancellationToken);
+        await SeedBillingAsync(database, dataDirectory, customers, now, say, cancellationToken);
         return credentials;
     }
+
+    /// <summary>
+    /// Each customer org gets its own cloud and fleet: 120 days of generated FOCUS data up to yesterday, loaded once
+    /// (an org that already has billing data keeps it).
+    /// </summary>
+    private static async Task SeedBillingAsync(DatabaseTarget database, string dataDirectory, IReadOnlyList<Org> customers, DateTime now, Action<string>? say, CancellationToken cancellationToken)
+    {
+        var clouds = new[] { ("aws", 80), ("azure", 40), ("gcp", 50) };
+        for (var i = 0; i < customers.Count; i++)
+        {
+            var org = customers[i];
+            await using (var db = TrancheDatabase.CreateContext(database, OrgScope.For(org.Id)))
+            {
+                if (await db.BillingPeriods.AnyAsync(cancellationToken))
+                {
+                    continue;
+                }
+            }
+
+            say?.Invoke($"Generating and loading {BillingDays} days of {clouds[i % clouds.Length].Item1} billing data for {org.Name} (first start only)...");
+
+            // The files are scaffolding: the same seed writes them again, so they do not outlive the load.
+            var (provider, instances) = clouds[i % clouds.Length];
+            var folder = Path.Combine(dataDirectory, "tmp", "demo-billing-" + org.Id.ToString("N"));
+            try
+            {
+                FocusGenerator.Generate(new GenerateRequest(provider, BillingDays, Seed: 1000 + i, folder)
+                {
+                    End = DateOnly.FromDateTime(now),
+                    Instances = instances,
+                });
+                var report = await BillingIngest.RunAsync(database, new IngestRequest(org.Id, [folder]), TimeProvider.System, progress: null, cancellationToken);
+                if (report.Outcome != IngestOutcome.Loaded)
+                {
+                    throw new InvalidOperationException($"Demo billing data for {org.Name} did not load: {report.Problem}");
+                }
+            }
+            finally
+            {
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+        }
+    }
+
+    /// <summary>Days of billing data each demo org starts with.</summary>
+    public const int BillingDays = 120;
 
     private static async Task<Org?> FindSeededPartnerAsync(TrancheDbContext db, CancellationToken cancellationToken)
     {

@@ -120,6 +120,28 @@ internal static partial class OpenApiSetup
     [GeneratedRegex(@"\{([A-Za-z_]+)(:[^}]*)?\}")]
     private static partial Regex PathParameter();
 
+    /// <summary>
+    /// Documents the request body without making routing match on it: a stranger sending the wrong content type must
+    /// still get the 401 or 403 first, and the handler answers the content type itself.
+    /// </summary>
+    public static RouteHandlerBuilder WithBody<TBody>(this RouteHandlerBuilder builder, string contentType) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken);
+            IOpenApiSchema body = schema;
+            if (context.Document is { } document && typeof(TBody).GetCustomAttribute<ApiSchemaAttribute>()?.Name is { } name)
+            {
+                document.AddComponent(name, schema);
+                body = new OpenApiSchemaReference(name, document);
+            }
+
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new() { Schema = body } },
+            };
+        });
+
     /// <summary>Documents the error answers every API route can give, in their published shapes.</summary>
     public static TBuilder WithApiErrors<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder

@@ -32,7 +32,7 @@ public static partial class RequestJson
             var mediaType = request.ContentType?.Split(';')[0].Trim();
             if (mediaType is { Length: > 0 } && mediaType != "application/json" && !mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
             {
-                throw RequestValidationException.For("headers", "Content-Type", $"Expected application/json, got '{mediaType}'.");
+                throw new BadHttpRequestException($"The body is '{mediaType}'; this endpoint reads application/json.", StatusCodes.Status415UnsupportedMediaType);
             }
         }
 
@@ -272,6 +272,67 @@ public sealed class QueryArgs(HttpRequest request)
 
         return text;
     }
+
+    /// <summary>A required <c>YYYY-MM-DD</c> date.</summary>
+    public DateOnly Date(string name)
+    {
+        if (Raw(name) is not { } text)
+        {
+            _errors.Add("query", name, "Missing data for required field.");
+            return default;
+        }
+
+        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            _errors.Add("query", name, "Not a valid date (expected YYYY-MM-DD).");
+        }
+
+        return date;
+    }
+
+    /// <summary>One of <paramref name="allowed"/> (exact, as published), or <paramref name="defaultValue"/> when absent.</summary>
+    public string? OneOf(string name, IReadOnlyCollection<string> allowed, bool required = false, string? defaultValue = null)
+    {
+        if (Raw(name) is not { } text)
+        {
+            if (required)
+            {
+                _errors.Add("query", name, "Missing data for required field.");
+            }
+
+            return defaultValue;
+        }
+
+        if (!allowed.Contains(text))
+        {
+            _errors.Add("query", name, $"Must be one of: {string.Join(", ", allowed)}.");
+            return defaultValue;
+        }
+
+        return text;
+    }
+
+    public Guid? Uuid(string name)
+    {
+        if (Raw(name) is not { } text)
+        {
+            return null;
+        }
+
+        if (!Guid.TryParseExact(text, "D", out var id))
+        {
+            _errors.Add("query", name, "Not a valid UUID.");
+            return null;
+        }
+
+        return id;
+    }
+
+    /// <summary>A nullable boolean: absent or the literal <c>null</c> gives null.</summary>
+    public bool? NullableBool(string name) => Raw(name) is null or "null" ? null : Bool(name, false);
+
+    /// <summary>Adds a problem that involves several parameters (for example a range the wrong way round).</summary>
+    public void Fail(string name, string message) => _errors.Add("query", name, message);
 
     public void ThrowIfInvalid() => _errors.ThrowIfAny();
 

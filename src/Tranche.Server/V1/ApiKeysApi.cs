@@ -74,7 +74,7 @@ internal static class ApiKeysApi
         keys.MapPost("", CreateKey)
             .WithSummary("Make an API key")
             .WithDescription("Returns the secret in `key` once. `role` defaults to `user`; only an admin key may make keys.")
-            .Accepts<CreateApiKeyRequest>("application/json")
+            .WithBody<CreateApiKeyRequest>("application/json")
             .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created);
 
         keys.MapGet("/{key_id}", GetKey)

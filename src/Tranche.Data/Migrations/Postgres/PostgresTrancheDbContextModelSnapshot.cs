@@ -207,6 +207,10 @@ namespace Tranche.Data.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("billing_account_id");
 
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
                     b.Property<string>("InstanceType")
                         .HasColumnType("text")
                         .HasColumnName("instance_type");
@@ -270,6 +274,10 @@ namespace Tranche.Data.Migrations.Postgres
                     b.Property<string>("Unit")
                         .HasColumnType("text")
                         .HasColumnName("unit");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
 
                     b.HasKey("Id");
 
@@ -614,6 +622,14 @@ namespace Tranche.Data.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("billed_cost");
 
+                    b.Property<long>("CoveredEffectiveCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("covered_effective_cost");
+
+                    b.Property<long>("CoveredListCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("covered_list_cost");
+
                     b.Property<double>("CoveredQuantity")
                         .HasColumnType("double precision")
                         .HasColumnName("covered_quantity");
@@ -649,6 +665,89 @@ namespace Tranche.Data.Migrations.Postgres
                     b.HasIndex("OrgId", "ResourceId", "Day");
 
                     b.ToTable("resource_days", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.Upload", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedByKeyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by_key_id");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("DetectedType")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("detected_type");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("file_name");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("text")
+                        .HasColumnName("report");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("source");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StoredPath")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("stored_path");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("OrgId", "CreatedAt");
+
+                    b.ToTable("uploads", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.UsageDay", b =>
@@ -894,6 +993,15 @@ namespace Tranche.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("ResourceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.Upload", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

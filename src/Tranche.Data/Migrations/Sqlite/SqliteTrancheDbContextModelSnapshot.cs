@@ -202,6 +202,10 @@ namespace Tranche.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("billing_account_id");
 
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
                     b.Property<string>("InstanceType")
                         .HasColumnType("TEXT")
                         .HasColumnName("instance_type");
@@ -265,6 +269,10 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.Property<string>("Unit")
                         .HasColumnType("TEXT")
                         .HasColumnName("unit");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
 
                     b.HasKey("Id");
 
@@ -607,6 +615,14 @@ namespace Tranche.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("billed_cost");
 
+                    b.Property<long>("CoveredEffectiveCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("covered_effective_cost");
+
+                    b.Property<long>("CoveredListCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("covered_list_cost");
+
                     b.Property<double>("CoveredQuantity")
                         .HasColumnType("REAL")
                         .HasColumnName("covered_quantity");
@@ -642,6 +658,89 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.HasIndex("OrgId", "ResourceId", "Day");
 
                     b.ToTable("resource_days", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.Upload", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedByKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by_key_id");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("DetectedType")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detected_type");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_name");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("report");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StoredPath")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stored_path");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("OrgId", "CreatedAt");
+
+                    b.ToTable("uploads", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.UsageDay", b =>
@@ -887,6 +986,15 @@ namespace Tranche.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("ResourceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.Upload", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
