@@ -285,8 +285,11 @@ public sealed class BilledResource : IOrgOwned
     public DateTime UpdatedAt { get; set; }
 }
 
-/// <summary>A resource's day: how long it ran and what it cost.</summary>
-public sealed class ResourceDay : IOrgOwned
+/// <summary>
+/// A resource's days within one billing period: how long it ran and what it cost each day, as arrays (one entry per
+/// day from <see cref="FirstDay"/>; see <c>DailyValues</c>). Money arrays hold nano-units.
+/// </summary>
+public sealed class ResourcePeriod : IOrgOwned
 {
     public Guid OrgId { get; set; }
 
@@ -294,29 +297,39 @@ public sealed class ResourceDay : IOrgOwned
 
     public Guid ResourceId { get; set; }
 
-    public DateOnly Day { get; set; }
+    public DateOnly FirstDay { get; set; }
 
-    public double Quantity { get; set; }
+    public int Days { get; set; }
 
-    public double CoveredQuantity { get; set; }
+    /// <summary>First and last day with any billed row, for listing resources without opening the arrays.</summary>
+    public DateOnly FirstUsageDay { get; set; }
 
-    /// <summary>Hours of the day with usage (of 24).</summary>
-    public double UsageHours { get; set; }
+    public DateOnly LastUsageDay { get; set; }
 
-    public decimal ListCost { get; set; }
+    /// <summary>Days with any billed row (a 0/1 per day, as doubles).</summary>
+    public required byte[] DailyPresence { get; set; }
 
-    public decimal BilledCost { get; set; }
+    public required byte[] DailyQuantity { get; set; }
 
-    public decimal EffectiveCost { get; set; }
+    public required byte[] DailyCoveredQuantity { get; set; }
+
+    /// <summary>Hours of each day with usage (of 24).</summary>
+    public required byte[] DailyUsageHours { get; set; }
+
+    public required byte[] DailyListCost { get; set; }
+
+    public required byte[] DailyBilledCost { get; set; }
+
+    public required byte[] DailyEffectiveCost { get; set; }
 
     /// <summary>On-demand-equivalent cost of the usage commitments covered.</summary>
-    public decimal CoveredListCost { get; set; }
+    public required byte[] DailyCoveredListCost { get; set; }
 
     /// <summary>Amortized cost of the usage commitments covered.</summary>
-    public decimal CoveredEffectiveCost { get; set; }
+    public required byte[] DailyCoveredEffectiveCost { get; set; }
 
     /// <summary>Cost of spot/preemptible usage (already in the other costs).</summary>
-    public decimal SpotCost { get; set; }
+    public required byte[] DailySpotCost { get; set; }
 }
 
 public enum UploadStatus

@@ -37,7 +37,7 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<BilledResource> BilledResources => Set<BilledResource>();
 
-    public DbSet<ResourceDay> ResourceDays => Set<ResourceDay>();
+    public DbSet<ResourcePeriod> ResourcePeriods => Set<ResourcePeriod>();
 
     public DbSet<Upload> Uploads => Set<Upload>();
 
@@ -250,13 +250,13 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             upload.HasOne<Org>().WithMany().HasForeignKey(u => u.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
 
-        modelBuilder.Entity<ResourceDay>(day =>
+        modelBuilder.Entity<ResourcePeriod>(period =>
         {
-            day.ToTable("resource_days");
-            day.HasKey(d => new { d.BillingPeriodId, d.ResourceId, d.Day });
-            day.HasIndex(d => new { d.OrgId, d.ResourceId, d.Day });
-            day.HasOne<BillingPeriod>().WithMany().HasForeignKey(d => d.BillingPeriodId).OnDelete(DeleteBehavior.Cascade);
-            day.HasOne<BilledResource>().WithMany().HasForeignKey(d => d.ResourceId).OnDelete(DeleteBehavior.Restrict);
+            period.ToTable("resource_periods");
+            period.HasKey(p => new { p.BillingPeriodId, p.ResourceId });
+            period.HasIndex(p => new { p.OrgId, p.ResourceId });
+            period.HasOne<BillingPeriod>().WithMany().HasForeignKey(p => p.BillingPeriodId).OnDelete(DeleteBehavior.Cascade);
+            period.HasOne<BilledResource>().WithMany().HasForeignKey(p => p.ResourceId).OnDelete(DeleteBehavior.Restrict);
         });
     }
 

@@ -75,6 +75,7 @@ public static class BillingIngest
             scans.Add((source, canonical, table));
         }
 
+        var scanTime = clock.Elapsed;
         var tables = scans.Select(s => s.Table).ToList();
         var (good, bad) = CountRows(duck, tables);
         if (good + bad == 0)
@@ -106,6 +107,7 @@ public static class BillingIngest
         }
 
         var now = time.StorageNow();
+        var writeStart = clock.Elapsed;
         await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(request.OrgId));
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await OrgWriteLock.AcquireAsync(db, request.OrgId, cancellationToken);
@@ -165,6 +167,8 @@ public static class BillingIngest
             EffectiveCost = loaded.Sum(p => p.EffectiveCost),
             Currency = currencies[0],
             Elapsed = clock.Elapsed,
+            ScanTime = scanTime,
+            WriteTime = clock.Elapsed - writeStart,
             Bytes = bytesTotal,
         };
     }
@@ -192,8 +196,8 @@ public static class BillingIngest
     private static (long Good, long Bad) CountRows(DuckDBConnection duck, IReadOnlyList<string> tables)
     {
         using var command = duck.CreateCommand();
-        command.CommandText = "SELECT CAST(coalesce(sum(good_rows), 0) AS BIGINT), CAST(coalesce(sum(bad_rows), 0) AS BIGINT) FROM (" +
-                              string.Join(" UNION ALL ", tables.Select(t => $"SELECT good_rows, bad_rows FROM {t} WHERE k_charge")) + ")";
+        command.CommandText = "SELECT CAST(coalesce(sum(n) FILTER (WHERE NOT bad), 0) AS BIGINT), CAST(coalesce(sum(n) FILTER (WHERE bad), 0) AS BIGINT) FROM (" +
+                              string.Join(" UNION ALL ", tables.Select(t => $"SELECT n, bad FROM {t} WHERE k_fine")) + ")";
         using var reader = command.ExecuteReader();
         reader.Read();
         return (Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
@@ -220,7 +224,12 @@ public static class BillingIngest
         for (var i = 0; i < scans.Count; i++)
         {
             using var command = duck.CreateCommand();
-            command.CommandText = $"SELECT * FROM {scans[i].Table} WHERE k_charge AND good_rows > 0";
+            command.CommandText = $"""
+                SELECT provider_name, billing_account_id, billing_period_start, currency, max(billing_period_end) AS billing_period_end,
+                       any_value(billing_account_name) AS billing_account_name, CAST(sum(n) AS BIGINT) AS rows, sum(billed_cost) AS billed_cost,
+                       sum(effective_cost) AS effective_cost, sum(list_cost) AS list_cost, sum(contracted_cost) AS contracted_cost
+                FROM {scans[i].Table} WHERE k_fine AND NOT bad GROUP BY provider_name, billing_account_id, billing_period_start, currency
+                """;
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -239,7 +248,7 @@ public static class BillingIngest
                 period.PeriodEnd = end > period.PeriodEnd ? end : period.PeriodEnd;
                 period.AccountName ??= reader.Text("billing_account_name");
                 period.Currencies.Add(reader.Text("currency")!);
-                period.Rows += reader.Count("good_rows");
+                period.Rows += reader.Count("rows");
                 period.Billed += reader.Money("billed_cost");
                 period.Effective += reader.Money("effective_cost");
                 period.List += reader.Money("list_cost");
@@ -254,7 +263,7 @@ public static class BillingIngest
     {
         using var command = duck.CreateCommand();
         command.CommandText = "SELECT count(DISTINCT sub_account_id) FROM (" +
-                              string.Join(" UNION ALL ", tables.Select(t => $"SELECT sub_account_id FROM {t} WHERE k_charge AND good_rows > 0")) + ")";
+                              string.Join(" UNION ALL ", tables.Select(t => $"SELECT sub_account_id FROM {t} WHERE k_fine AND NOT bad")) + ")";
         return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -9,15 +9,25 @@ internal sealed record RowCheck(string Column, string RawSql, string FailSql, st
 /// </summary>
 internal sealed class CanonicalQuery
 {
-    /// <summary>Costs are exact decimals all the way to the stored totals.</summary>
-    public const string MoneyType = "DECIMAL(38,12)";
+    /// <summary>
+    /// Costs are exact decimals all the way to the stored totals, to a billionth (as stored). A 64-bit decimal is
+    /// several times cheaper to cast and add than a 128-bit one, and caps a single line at just under a billion,
+    /// beyond which a line is a broken export, not a bill.
+    /// </summary>
+    public const string MoneyType = "DECIMAL(18,9)";
 
-    /// <summary>Any single cost or quantity beyond this is a broken export, not a bill.</summary>
+    /// <summary>Any single quantity beyond this is a broken export.</summary>
     public const string Absurd = "1e12";
 
     private readonly BillingSource _source;
     private readonly List<RowCheck> _checks = [];
     private readonly List<(string Name, string Sql)> _columns = [];
+
+    // The relation is built in three layers so DuckDB computes each value once per row: the source cells, trimmed
+    // (base); the typed values derived from them (derived); then the canonical columns and checks, which only refer
+    // to the first two. Written inline, the same cast or parse would be repeated in every check that needs it.
+    private readonly Dictionary<string, (string Name, string Sql)> _base = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Name, string Sql)> _derived = new(StringComparer.Ordinal);
 
     private CanonicalQuery(BillingSource source)
     {
@@ -41,15 +51,26 @@ internal sealed class CanonicalQuery
         return query;
     }
 
-    /// <summary>The canonical relation over <paramref name="from"/> (a read function, or a per-file one for detail passes).</summary>
-    public string Select(string from, bool withChecks, string? extraColumns = null)
+    /// <summary>
+    /// The canonical relation over <paramref name="from"/> (a read function, or a per-file one for detail passes).
+    /// <paramref name="rowNumber"/> is an expression over the read function's own columns, exposed as <c>rn</c>.
+    /// </summary>
+    public string Select(string from, bool withChecks, string? rowNumber = null)
     {
         var columns = string.Join(",\n  ", _columns.Select(c => $"{c.Sql} AS {c.Name}"));
         var bad = _checks.Count == 0 ? "false" : string.Join(" OR ", _checks.Select(c => $"coalesce({c.FailSql}, false)"));
         var checks = withChecks
             ? ",\n  " + string.Join(",\n  ", _checks.Select((c, i) => $"coalesce({c.FailSql}, false) AS check_{i}, {c.RawSql} AS raw_{i}"))
             : "";
-        return $"SELECT {extraColumns}{(extraColumns is null ? "" : ", ")}\n  {columns},\n  ({bad}) AS bad{checks}\nFROM {from}";
+        var rn = rowNumber is null ? "" : $"{rowNumber} AS rn, ";
+        var baseColumns = string.Join(", ", _base.Values.Select(c => $"{c.Sql} AS {c.Name}"));
+        var derivedColumns = _derived.Count == 0 ? "" : ", " + string.Join(", ", _derived.Values.Select(c => $"{c.Sql} AS {c.Name}"));
+        return $"""
+            SELECT {(rowNumber is null ? "" : "rn, ")}
+              {columns},
+              ({bad}) AS bad{checks}
+            FROM (SELECT *{derivedColumns} FROM (SELECT {rn}filename, {baseColumns} FROM {from}))
+            """;
     }
 
     // ---- FOCUS ------------------------------------------------------------------------------------------------
@@ -115,13 +136,8 @@ internal sealed class CanonicalQuery
         Add("commitment_category", Enum(Text("CommitmentDiscountCategory"), "Spend", "Usage"));
         Add("commitment_type", Text("CommitmentDiscountType"));
         Add("commitment_unit", Text("CommitmentDiscountUnit"));
-        Add("commitment_used_quantity", $"CASE WHEN {category} = 'Usage' AND {status} = 'Used' THEN coalesce({commitmentQuantity}, {Number(consumed)}) END");
-        Add("commitment_unused_quantity", $"CASE WHEN {category} = 'Usage' AND {status} = 'Unused' THEN coalesce({commitmentQuantity}, {Number("PricingQuantity")}) END");
-        Add("commitment_used_cost", $"CASE WHEN {category} = 'Usage' AND {status} = 'Used' THEN {Money("EffectiveCost")} END");
-        Add("commitment_unused_cost", $"CASE WHEN {category} = 'Usage' AND {status} = 'Unused' THEN {Money("EffectiveCost")} END");
-        Add("commitment_covered_list_cost", $"CASE WHEN {category} = 'Usage' AND {status} = 'Used' THEN {Money("ListCost")} END");
-        Add("commitment_upfront_fee", $"CASE WHEN {category} = 'Purchase' AND {commitmentId} IS NOT NULL AND {frequency} = 'One-Time' THEN {Money("BilledCost")} END");
-        Add("commitment_recurring_fee", $"CASE WHEN {category} = 'Purchase' AND {commitmentId} IS NOT NULL AND coalesce({frequency}, 'Recurring') <> 'One-Time' THEN {Money("BilledCost")} END");
+        // One quantity per commitment row; what it means (used or unused units) follows from the row's status.
+        Add("commitment_quantity", $"CASE WHEN {status} = 'Used' THEN coalesce({commitmentQuantity}, {Number(consumed)}) WHEN {status} = 'Unused' THEN coalesce({commitmentQuantity}, {Number("PricingQuantity")}) END");
         Add("is_covered", $"coalesce({status} = 'Used', false)");
         Add("is_unused_commitment", $"coalesce({status} = 'Unused', false)");
 
@@ -218,24 +234,16 @@ internal sealed class CanonicalQuery
         Add("commitment_category", $"CASE WHEN ({commitmentId}) IS NULL THEN NULL WHEN {isRi} THEN 'Usage' ELSE 'Spend' END");
         Add("commitment_type", $"CASE WHEN ({commitmentId}) IS NULL THEN NULL WHEN {isRi} THEN 'Reserved Instance' ELSE 'Savings Plan' END");
         Add("commitment_unit", $"CASE WHEN ({commitmentId}) IS NULL THEN NULL WHEN {isRi} THEN 'Hours' ELSE upper({Text("line_item_currency_code")}) END");
-        Add("commitment_used_quantity", $"""
+        // The fee rows carry what their commitment left unused this period (units, and the cost as effective cost), so they
+        // count as the commitment's unused part, the way FOCUS writes separate Unused rows.
+        Add("commitment_quantity", $"""
             CASE WHEN {type} = 'DiscountedUsage' THEN {Number("line_item_usage_amount")}
-                 WHEN {type} = 'SavingsPlanCoveredUsage' THEN CAST({Money("savings_plan_savings_plan_effective_cost")} AS DOUBLE) END
-            """);
-        Add("commitment_unused_quantity", $"""
-            CASE WHEN {type} = 'RIFee' THEN {Number("reservation_unused_quantity")}
+                 WHEN {type} = 'SavingsPlanCoveredUsage' THEN CAST({Money("savings_plan_savings_plan_effective_cost")} AS DOUBLE)
+                 WHEN {type} = 'RIFee' THEN {Number("reservation_unused_quantity")}
                  WHEN {type} = 'SavingsPlanRecurringFee' THEN CAST(coalesce({Money("savings_plan_total_commitment_to_date")}, 0) - coalesce({Money("savings_plan_used_commitment")}, 0) AS DOUBLE) END
             """);
-        Add("commitment_used_cost", $"CASE WHEN {type} = 'SavingsPlanCoveredUsage' THEN {Money("savings_plan_savings_plan_effective_cost")} WHEN {type} = 'DiscountedUsage' THEN {Money("reservation_effective_cost")} END");
-        Add("commitment_unused_cost", $"""
-            CASE WHEN {type} = 'RIFee' THEN coalesce({Money("reservation_unused_amortized_upfront_fee_for_billing_period")}, 0) + coalesce({Money("reservation_unused_recurring_fee")}, 0)
-                 WHEN {type} = 'SavingsPlanRecurringFee' THEN coalesce({Money("savings_plan_total_commitment_to_date")}, 0) - coalesce({Money("savings_plan_used_commitment")}, 0) END
-            """);
-        Add("commitment_covered_list_cost", $"CASE WHEN {covered} THEN {onDemand} END");
-        Add("commitment_upfront_fee", $"CASE WHEN {type} = 'SavingsPlanUpfrontFee' OR ({type} = 'Fee' AND {riArn} IS NOT NULL) THEN {unblended} END");
-        Add("commitment_recurring_fee", $"CASE WHEN {type} IN ('RIFee', 'SavingsPlanRecurringFee') THEN {unblended} END");
         Add("is_covered", covered);
-        Add("is_unused_commitment", "false");
+        Add("is_unused_commitment", $"{type} IN ('RIFee', 'SavingsPlanRecurringFee')");
 
         AddCheck("bill_payer_account_id", Raw("bill_payer_account_id"), $"{Text("bill_payer_account_id")} IS NULL", "Missing value (the column is required).");
         AddCheck("line_item_currency_code", Raw("line_item_currency_code"), $"NOT regexp_full_match(coalesce({Text("line_item_currency_code")}, ''), '[A-Za-z]{{3}}')", "Not an ISO 4217 currency code.");
@@ -255,11 +263,12 @@ internal sealed class CanonicalQuery
 
     // ---- shared -------------------------------------------------------------------------------------------------
 
+    /// <summary>The cast fails (null) for text that is not a number and for amounts a single line cannot hold.</summary>
     private void AddMoneyCheck(string column, bool required)
     {
-        var missing = required ? $"{Text(column)} IS NULL OR " : "";
-        AddCheck(column, Raw(column), $"{missing}({Text(column)} IS NOT NULL AND {Money(column)} IS NULL) OR abs({Money(column)}) >= {Absurd}",
-            required ? "Missing, not a number, or out of range." : "Not a number, or out of range.");
+        var fail = required ? $"{Money(column)} IS NULL" : $"{Base(column)} IS NOT NULL AND {Money(column)} IS NULL";
+        AddCheck(column, Raw(column), fail,
+            required ? "Missing, not a number, or out of range (a line is under 1,000,000,000)." : "Not a number, or out of range (a line is under 1,000,000,000).");
     }
 
     private void AddPeriodChecks(string chargeEnd, string chargeStart, string billingEnd, string billingStart)
@@ -278,30 +287,91 @@ internal sealed class CanonicalQuery
 
     private bool IsText(string name) => _source.Columns.TryGetValue(name, out var type) && type.StartsWith("VARCHAR", StringComparison.Ordinal);
 
-    /// <summary>The cell as trimmed text; empty strings and the literal NULL count as null (real exports write both).</summary>
-    private string Text(string name) => !_source.Has(name) ? "NULL"
-        : IsText(name) ? $"nullif(nullif(trim({Column(name)}), ''), 'NULL')"
-        : $"CAST({Column(name)} AS VARCHAR)";
+    /// <summary>
+    /// A source cell as read, empty text as null (real exports write both "" and NULL; the CSV reader already turns
+    /// NULL into null). Cells are not trimmed: trimming every cell of every row costs more than the rest of the scan,
+    /// and a padded value fails its check with the padding shown.
+    /// </summary>
+    private string Base(string name)
+    {
+        if (!_source.Has(name))
+        {
+            return "NULL";
+        }
 
-    private string Raw(string name) => _source.Has(name) ? $"CAST({Column(name)} AS VARCHAR)" : "NULL";
+        if (!_base.TryGetValue(name, out var column))
+        {
+            _base[name] = column = ($"b{_base.Count}", IsText(name) ? $"nullif({Column(name)}, '')" : Column(name));
+        }
 
-    private string Money(string name) => !_source.Has(name) ? "NULL" : $"TRY_CAST({(IsText(name) ? Text(name) : Column(name))} AS {MoneyType})";
+        return column.Name;
+    }
 
-    private string Number(string name) => !_source.Has(name) ? "NULL" : $"TRY_CAST({(IsText(name) ? Text(name) : Column(name))} AS DOUBLE)";
+    /// <summary>A value computed once per row from base cells.</summary>
+    private string Derived(string key, Func<string> sql)
+    {
+        if (!_derived.TryGetValue(key, out var column))
+        {
+            _derived[key] = column = ($"d{_derived.Count}", sql());
+        }
 
-    /// <summary>UTC, whatever the export wrote: offsets are honoured, times without one are UTC.</summary>
-    private string Timestamp(string name) => !_source.Has(name) ? "NULL"
-        : $"TRY_CAST(TRY_CAST({(IsText(name) ? Text(name) : Column(name))} AS TIMESTAMPTZ) AS TIMESTAMP)";
+        return column.Name;
+    }
+
+    private string Text(string name) => !_source.Has(name) ? "NULL" : IsText(name) ? Base(name) : Derived("text:" + name, () => $"CAST({Base(name)} AS VARCHAR)");
+
+    private string Raw(string name)
+    {
+        if (!_source.Has(name))
+        {
+            return "NULL";
+        }
+
+        var key = "raw:" + name;
+        if (!_base.TryGetValue(key, out var column))
+        {
+            _base[key] = column = ($"b{_base.Count}", $"CAST({Column(name)} AS VARCHAR)");
+        }
+
+        return column.Name;
+    }
+
+    private string Money(string name) => !_source.Has(name) ? "NULL" : Derived("money:" + name, () => $"TRY_CAST({Base(name)} AS {MoneyType})");
+
+    private string Number(string name) => !_source.Has(name) ? "NULL" : Derived("number:" + name, () => $"TRY_CAST({Base(name)} AS DOUBLE)");
+
+    /// <summary>
+    /// UTC, whatever the export wrote: offsets are honoured, times without one are UTC. Time-zone arithmetic is slow
+    /// (it dominated the whole scan), so it is only done for text that carries an offset after the seconds.
+    /// </summary>
+    private string Timestamp(string name)
+    {
+        if (!_source.Has(name))
+        {
+            return "NULL";
+        }
+
+        var type = _source.Columns[name];
+        var cell = Base(name);
+        return Derived("timestamp:" + name, () => type switch
+        {
+            "TIMESTAMP WITH TIME ZONE" => $"make_timestamp(epoch_us({cell}))",
+            _ when type.StartsWith("TIMESTAMP", StringComparison.Ordinal) || type == "DATE" => $"CAST({cell} AS TIMESTAMP)",
+            _ => $"""
+                 CASE WHEN strpos(substr({cell}, 20), '+') > 0 OR strpos(substr({cell}, 20), '-') > 0
+                      THEN TRY_CAST(TRY_CAST({cell} AS TIMESTAMPTZ) AS TIMESTAMP)
+                      ELSE TRY_CAST({cell} AS TIMESTAMP) END
+                 """,
+        });
+    }
 
     private string Json(string name) => !_source.Has(name) ? "NULL"
-        : IsText(name) ? $"CASE WHEN json_valid({Text(name)}) THEN {Text(name)} END"
-        : $"CAST(to_json({Column(name)}) AS VARCHAR)";
+        : Derived("json:" + name, () => IsText(name) ? $"CASE WHEN json_valid({Base(name)}) THEN {Base(name)} END" : $"CAST(to_json({Base(name)}) AS VARCHAR)");
 
     /// <summary>A key of a JSON text column (CSV) or a MAP column (Parquet).</summary>
     private string JsonValue(string name, string key) => !_source.Has(name) ? "NULL"
-        : IsText(name) ? $"nullif(CASE WHEN json_valid({Text(name)}) THEN json_extract_string({Text(name)}, {Sql.Literal("$." + key)}) END, '')"
-        : _source.Columns[name].StartsWith("MAP", StringComparison.Ordinal) ? $"nullif(CAST({Column(name)}[{Sql.Literal(key)}] AS VARCHAR), '')"
-        : $"nullif(json_extract_string(to_json({Column(name)}), {Sql.Literal("$." + key)}), '')";
+        : _source.Columns[name].StartsWith("MAP", StringComparison.Ordinal) ? $"nullif(CAST({Base(name)}[{Sql.Literal(key)}] AS VARCHAR), '')"
+        : $"nullif(json_extract_string({Json(name)}, {Sql.Literal("$." + key)}), '')";
 
     private string MapValue(string name, string key) => JsonValue(name, key);
 
@@ -317,7 +387,7 @@ internal sealed class CanonicalQuery
     }
 
     /// <summary>Case-insensitive match against the allowed values, answered in their canonical spelling (null otherwise).</summary>
-    private static string Enum(string expression, params string[] allowed)
+    private string Enum(string expression, params string[] allowed)
     {
         if (expression == "NULL")
         {
@@ -325,7 +395,8 @@ internal sealed class CanonicalQuery
         }
 
         var cases = string.Join(" ", allowed.Select(a => $"WHEN {Sql.Literal(a.ToLowerInvariant())} THEN {Sql.Literal(a)}"));
-        return $"(CASE lower({expression}) {cases} END)";
+        var sql = $"(CASE lower({expression}) {cases} END)";
+        return _base.Values.Any(b => b.Name == expression) ? Derived("enum:" + sql, () => sql) : sql;
     }
 
     /// <summary>"Hrs", "hours", "Hour" are all hours.</summary>

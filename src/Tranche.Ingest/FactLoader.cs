@@ -77,7 +77,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             if (earlier is not null)
             {
                 // Children first: the same on both stores, whatever their cascade settings.
-                foreach (var table in (string[])["resource_days", "commitment_coverage", "commitment_days", "usage_days", "charge_days", "billing_periods"])
+                foreach (var table in (string[])["resource_periods", "commitment_coverage", "commitment_days", "usage_days", "charge_days", "billing_periods"])
                 {
                     var column = table == "billing_periods" ? "id" : "billing_period_id";
                     await BulkWriter.ExecuteAsync(db, $"DELETE FROM {table} WHERE {column} = @p0", cancellationToken, Key(earlier.Id));
@@ -106,10 +106,15 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         _writer.WriteAsync("charge_days",
             ["org_id", "billing_period_id", "day", "sub_account_id", "service_name", "service_category", "region_id", "charge_category",
              "charge_class", "pricing_category", "row_count", "billed_cost", "effective_cost", "list_cost", "contracted_cost"],
-            Read("k_charge AND good_rows > 0", r => new object?[]
+            Query($"""
+                SELECT provider_name, billing_account_id, billing_period_start, CAST(charge_period_start AS DATE) AS day, sub_account_id, service_name,
+                       service_category, region_id, charge_category, charge_class, pricing_category, CAST(sum(n) AS BIGINT) AS rows,
+                       sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost, sum(list_cost) AS list_cost, sum(contracted_cost) AS contracted_cost
+                FROM ({Fine("NOT bad")}) GROUP BY ALL
+                """, r => new object?[]
             {
                 orgId, _periodIds[r.Period()], r.Day("day"), r.Text("sub_account_id"), r.Text("service_name"), r.Text("service_category"),
-                r.Text("region_id"), r.Text("charge_category"), r.Text("charge_class"), r.Text("pricing_category"), r.Count("good_rows"),
+                r.Text("region_id"), r.Text("charge_category"), r.Text("charge_class"), r.Text("pricing_category"), r.Count("rows"),
                 Money.ToNanoUnits(r.Money("billed_cost")), Money.ToNanoUnits(r.Money("effective_cost")), Money.ToNanoUnits(r.Money("list_cost")),
                 Money.ToNanoUnits(r.Money("contracted_cost")),
             }),
@@ -125,10 +130,14 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
 
         var days = new Dictionary<(Guid Period, Guid Pool, DateOnly Day), UsageAccumulator>();
         var newPools = new List<object?[]>();
-        foreach (var (period, pool, start, end, quantity, covered, list, effective, billed) in Read(
-            "k_usage AND demand_rows > 0",
+        foreach (var (period, pool, start, end, quantity, covered, list, effective, billed) in Query(
+            $"""
+            SELECT {PoolColumns}, charge_period_start, charge_period_end, sum(quantity) AS quantity, sum(quantity) FILTER (WHERE is_covered) AS covered_quantity,
+                   sum(list_cost) AS list_cost, sum(effective_cost) AS effective_cost, sum(billed_cost) AS billed_cost
+            FROM ({Fine("is_demand")}) GROUP BY ALL
+            """,
             r => (r.Period(), r.Pool(), r.Time("charge_period_start"), r.Time("charge_period_end"), r.Number("quantity"), r.Number("covered_quantity"),
-                  r.Money("demand_list_cost"), r.Money("demand_effective_cost"), r.Money("demand_billed_cost"))))
+                  r.Money("list_cost"), r.Money("effective_cost"), r.Money("billed_cost"))))
         {
             var poolId = PoolId(pool, newPools);
             var periodId = _periodIds[period];
@@ -162,27 +171,43 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
     {
         var known = (await db.BilledCommitments.AsNoTracking().Select(c => new { c.Provider, c.ProviderCommitmentId, c.Id }).ToListAsync(cancellationToken))
             .ToDictionary(c => (c.Provider, c.ProviderCommitmentId), c => c.Id);
-        var facts = Read("k_commitment AND commitment_id IS NOT NULL AND commitment_rows > 0", r => new
-        {
-            Period = r.Period(),
-            Provider = CloudProviders.FromName(r.Text("provider_name")),
-            Id = r.Text("commitment_id")!,
-            Day = r.Day("day"),
-            Name = r.Text("commitment_name"),
-            Category = r.Text("commitment_category"),
-            Type = r.Text("commitment_type"),
-            Unit = r.Text("commitment_unit"),
-            Account = r.Text("billing_account_id"),
-            SubAccount = r.Text("any_sub_account_id"),
-            Region = r.Text("any_region_id"),
-            Used = r.Number("commitment_used_quantity"),
-            Unused = r.Number("commitment_unused_quantity"),
-            CoveredList = r.Money("commitment_covered_list_cost"),
-            UsedCost = r.Money("commitment_used_cost"),
-            UnusedCost = r.Money("commitment_unused_cost"),
-            Upfront = r.Money("commitment_upfront_fee"),
-            Recurring = r.Money("commitment_recurring_fee"),
-        }).ToList();
+        // What a commitment did each day: covered rows are its used part, unused rows (or CUR fee rows) its unused
+        // part, purchase rows its fees.
+        var facts = Query($"""
+            SELECT provider_name, billing_account_id, billing_period_start, commitment_id, CAST(charge_period_start AS DATE) AS day,
+                   any_value(commitment_name) AS commitment_name, any_value(commitment_category) AS commitment_category,
+                   any_value(commitment_type) AS commitment_type, any_value(commitment_unit) AS commitment_unit,
+                   any_value(region_id) FILTER (WHERE region_id IS NOT NULL) AS region_id,
+                   sum(commitment_quantity) FILTER (WHERE is_covered) AS used_quantity,
+                   sum(commitment_quantity) FILTER (WHERE is_unused_commitment) AS unused_quantity,
+                   sum(list_cost) FILTER (WHERE is_covered) AS covered_list_cost,
+                   sum(effective_cost) FILTER (WHERE is_covered) AS used_cost,
+                   sum(effective_cost) FILTER (WHERE is_unused_commitment) AS unused_cost,
+                   sum(billed_cost) FILTER (WHERE charge_category = 'Purchase' AND charge_frequency = 'One-Time') AS upfront_fee,
+                   sum(billed_cost) FILTER (WHERE charge_category = 'Purchase' AND coalesce(charge_frequency, 'Recurring') <> 'One-Time') AS recurring_fee
+            FROM ({Fine("NOT bad AND commitment_id IS NOT NULL")})
+            GROUP BY provider_name, billing_account_id, billing_period_start, commitment_id, CAST(charge_period_start AS DATE)
+            """, r => new CommitmentFact(
+                r.Period(),
+                CloudProviders.FromName(r.Text("provider_name")),
+                r.Text("commitment_id")!,
+                r.Day("day"),
+                r.Text("commitment_name"),
+                r.Text("commitment_category"),
+                r.Text("commitment_type"),
+                r.Text("commitment_unit"),
+                r.Text("billing_account_id"),
+                r.Text("region_id"),
+                r.Number("used_quantity"),
+                r.Number("unused_quantity"),
+                r.Money("covered_list_cost"),
+                r.Money("used_cost"),
+                r.Money("unused_cost"),
+                r.Money("upfront_fee"),
+                r.Money("recurring_fee")))
+            .GroupBy(f => (f.Period, f.Provider, f.Id, f.Day))
+            .Select(g => g.Aggregate((a, b) => a.Plus(b)))
+            .ToList();
 
         var newCommitments = new List<object?[]>();
         foreach (var fact in facts.DistinctBy(f => (f.Provider, f.Id)))
@@ -191,7 +216,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             {
                 var id = Guid.NewGuid();
                 known[(fact.Provider, fact.Id)] = id;
-                newCommitments.Add([id, orgId, fact.Provider, fact.Id, fact.Name, fact.Category, fact.Type, fact.Unit, fact.Account, fact.SubAccount, fact.Region]);
+                newCommitments.Add([id, orgId, fact.Provider, fact.Id, fact.Name, fact.Category, fact.Type, fact.Unit, fact.Account, null, fact.Region]);
             }
         }
 
@@ -210,11 +235,15 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             cancellationToken);
 
         var newPools = new List<object?[]>();
-        var coverage = Read("k_coverage AND commitment_id IS NOT NULL AND covered_quantity > 0", r => new object?[]
+        var coverage = Query($"""
+            SELECT {PoolColumns}, commitment_id, CAST(charge_period_start AS DATE) AS day, sum(quantity) AS covered_quantity,
+                   sum(list_cost) AS covered_list_cost, sum(effective_cost) AS effective_cost
+            FROM ({Fine("is_demand AND is_covered AND commitment_id IS NOT NULL")}) GROUP BY ALL
+            """, r => new object?[]
         {
             orgId, _periodIds[r.Period()], known[(CloudProviders.FromName(r.Text("provider_name")), r.Text("commitment_id")!)],
             PoolId(r.Pool(), newPools), r.Day("day"), r.Number("covered_quantity"), Money.ToNanoUnits(r.Money("covered_list_cost")),
-            Money.ToNanoUnits(r.Money("demand_effective_cost")),
+            Money.ToNanoUnits(r.Money("effective_cost")),
         }).ToList();
         await WritePoolsAsync(newPools, cancellationToken);
         await _writer.WriteAsync("commitment_coverage",
@@ -230,32 +259,37 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         // Attributes first (one row per resource), so the daily facts can stream straight from the scan.
         var newResources = new List<object?[]>();
         var seen = 0;
-        var attributes = string.Join(" UNION ALL ", tables.Select(t => $"""
-            SELECT provider_name, resource_id, any_value(resource_name) AS resource_name, any_value(resource_type) AS resource_type,
-                   any_value(any_service_name) AS service_name, any_value(any_service_category) AS service_category, any_value(any_region_id) AS region_id,
-                   any_value(availability_zone) AS availability_zone, any_value(billing_account_id) AS billing_account_id,
-                   any_value(any_sub_account_id) AS sub_account_id, any_value(any_sku_id) AS sku_id, any_value(any_instance_type) AS instance_type,
-                   any_value(any_platform) AS platform, any_value(any_consumed_unit) AS consumed_unit, bool_or(any_spot) AS is_spot, any_value(tags) AS tags
-            FROM {t} WHERE k_resource AND resource_id IS NOT NULL AND good_rows > 0 GROUP BY provider_name, resource_id
-            """));
-        foreach (var r in Query(attributes, r => new
-        {
-            Provider = CloudProviders.FromName(r.Text("provider_name")),
-            Id = r.Text("resource_id")!,
-            Values = new object?[]
+        // Attributes are the keys of their own grouping, so a resource comes once per variant (an instance's hours name
+        // its type, its volume rows do not): each attribute is taken from the most frequent variant that has it.
+        var attributes = Read("k_resource AND resource_id IS NOT NULL", r => new
             {
-                r.Text("resource_name"), r.Text("resource_type"), r.Text("service_name"), r.Text("service_category"), r.Text("region_id"),
-                r.Text("availability_zone"), r.Text("billing_account_id"), r.Text("sub_account_id"), r.Text("sku_id"), r.Text("instance_type"),
-                r.Text("platform"), r.Text("consumed_unit"), !r.IsDBNull(r.GetOrdinal("is_spot")) && r.GetBoolean(r.GetOrdinal("is_spot")), r.Text("tags"),
-            },
-        }))
+                Provider = CloudProviders.FromName(r.Text("provider_name")),
+                Id = r.Text("resource_id")!,
+                Rows = r.Count("n"),
+                Spot = r.GetBoolean(r.GetOrdinal("is_spot")),
+                Values = new object?[]
+                {
+                    r.Text("resource_name"), r.Text("resource_type"), r.Text("service_name"), r.Text("service_category"), r.Text("region_id"),
+                    r.Text("availability_zone"), r.Text("billing_account_id"), r.Text("sub_account_id"), r.Text("sku_id"), r.Text("instance_type"),
+                    r.Text("platform"), r.Text("consumed_unit"),
+                },
+                Tags = r.Text("tags"),
+            })
+            .GroupBy(r => (r.Provider, r.Id))
+            .Select(g =>
+            {
+                var variants = g.OrderByDescending(r => r.Rows).ToList();
+                var values = variants[0].Values.Select((_, i) => variants.Select(v => v.Values[i]).FirstOrDefault(v => v is not null)).ToArray();
+                return (g.Key, Values: values, Tags: variants.Select(v => v.Tags).FirstOrDefault(t => t is not null), Spot: variants.Any(v => v.Spot));
+            });
+        foreach (var (key, values, tags, spot) in attributes)
         {
             seen++;
-            if (!known.ContainsKey((r.Provider, r.Id)))
+            if (!known.ContainsKey(key))
             {
                 var id = Guid.NewGuid();
-                known[(r.Provider, r.Id)] = id;
-                newResources.Add([id, orgId, r.Provider, r.Id, .. r.Values, _now, _now]);
+                known[key] = id;
+                newResources.Add([id, orgId, key.Provider, key.Id, .. values, spot, tags, _now, _now]);
             }
         }
 
@@ -265,17 +299,42 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
              "availability_zone", "billing_account_id", "sub_account_id", "sku_id", "instance_type", "platform", "unit", "is_spot", "tags",
              "created_at", "updated_at"],
             newResources, cancellationToken);
-        await _writer.WriteAsync("resource_days",
-            ["org_id", "billing_period_id", "resource_id", "day", "quantity", "covered_quantity", "usage_hours", "list_cost", "billed_cost",
-             "effective_cost", "covered_list_cost", "covered_effective_cost", "spot_cost"],
-            Read("k_resource AND resource_id IS NOT NULL AND good_rows > 0", r => new object?[]
-            {
-                orgId, _periodIds[r.Period()], known[(CloudProviders.FromName(r.Text("provider_name")), r.Text("resource_id")!)], r.Day("day"),
-                r.Number("quantity"), r.Number("covered_quantity"),
-                UsageHours(r.Number("hour_quantity"), r.Count("active_rows")),
-                Money.ToNanoUnits(r.Money("list_cost")), Money.ToNanoUnits(r.Money("billed_cost")), Money.ToNanoUnits(r.Money("effective_cost")),
-                Money.ToNanoUnits(r.Money("covered_list_cost")), Money.ToNanoUnits(r.Money("covered_effective_cost")), Money.ToNanoUnits(r.Money("spot_cost")),
-            }),
+        var days = Query($"""
+            SELECT provider_name, billing_account_id, billing_period_start, resource_id, day,
+                   sum(quantity) FILTER (WHERE is_demand) AS quantity,
+                   sum(quantity) FILTER (WHERE is_demand AND is_covered) AS covered_quantity,
+                   sum(quantity) FILTER (WHERE is_demand AND consumed_unit = 'Hours') AS hour_quantity,
+                   CAST(sum(n) FILTER (WHERE is_demand) AS BIGINT) AS demand_rows,
+                   sum(list_cost) FILTER (WHERE NOT bad) AS list_cost,
+                   sum(billed_cost) FILTER (WHERE NOT bad) AS billed_cost,
+                   sum(effective_cost) FILTER (WHERE NOT bad) AS effective_cost,
+                   sum(list_cost) FILTER (WHERE is_demand AND is_covered) AS covered_list_cost,
+                   sum(effective_cost) FILTER (WHERE is_demand AND is_covered) AS covered_effective_cost,
+                   sum(list_cost) FILTER (WHERE is_demand AND is_spot) AS spot_cost
+            FROM ({Union("k_resource_day AND resource_id IS NOT NULL")})
+            GROUP BY provider_name, billing_account_id, billing_period_start, resource_id, day
+            HAVING sum(n) FILTER (WHERE NOT bad) > 0
+            ORDER BY provider_name, billing_account_id, billing_period_start, resource_id, day
+            """, r => new ResourceDayFact(
+                _periodIds[r.Period()],
+                known[(CloudProviders.FromName(r.Text("provider_name")), r.Text("resource_id")!)],
+                r.Day("day"),
+                r.Number("quantity"),
+                r.Number("covered_quantity"),
+                UsageHours(r.Number("hour_quantity"), r.Count("demand_rows")),
+                Money.ToNanoUnits(r.Money("list_cost")),
+                Money.ToNanoUnits(r.Money("billed_cost")),
+                Money.ToNanoUnits(r.Money("effective_cost")),
+                Money.ToNanoUnits(r.Money("covered_list_cost")),
+                Money.ToNanoUnits(r.Money("covered_effective_cost")),
+                Money.ToNanoUnits(r.Money("spot_cost"))));
+
+        // The rows come ordered, so each resource's month is folded into one row as it streams past.
+        await _writer.WriteAsync("resource_periods",
+            ["org_id", "billing_period_id", "resource_id", "first_day", "days", "first_usage_day", "last_usage_day", "daily_presence", "daily_quantity",
+             "daily_covered_quantity", "daily_usage_hours", "daily_list_cost", "daily_billed_cost", "daily_effective_cost", "daily_covered_list_cost",
+             "daily_covered_effective_cost", "daily_spot_cost"],
+            ResourcePeriods(days),
             cancellationToken);
 
         // Resources seen before: this load is the latest news of them.
@@ -283,7 +342,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         foreach (var periodId in periodIds)
         {
             await BulkWriter.ExecuteAsync(db,
-                "UPDATE billed_resources SET updated_at = @p0 WHERE id IN (SELECT resource_id FROM resource_days WHERE billing_period_id = @p1)",
+                "UPDATE billed_resources SET updated_at = @p0 WHERE id IN (SELECT resource_id FROM resource_periods WHERE billing_period_id = @p1)",
                 cancellationToken, Stored(_now), Key(periodId));
         }
     }
@@ -292,7 +351,15 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
     /// How long a resource ran on a day: its hours of use where it is billed in hours (an instance: one per hour it
     /// ran), otherwise the number of usage rows it had; never more than 24.
     /// </summary>
-    private static double UsageHours(double hourQuantity, long activeRows) => Math.Min(24d, hourQuantity > 0 ? hourQuantity : activeRows);
+    private static double UsageHours(double hourQuantity, long usageRows) => Math.Min(24d, hourQuantity > 0 ? hourQuantity : usageRows);
+
+    private const string PoolColumns =
+        "provider_name, billing_account_id, billing_period_start, sub_account_id, region_id, service_name, service_category, sku_id, instance_type, platform, consumed_unit";
+
+    /// <summary>Fine groups of every scan table that meet <paramref name="where"/>.</summary>
+    private string Fine(string where) => Union($"k_fine AND {where}");
+
+    private string Union(string where) => string.Join(" UNION ALL ", tables.Select(t => $"SELECT * FROM {t} WHERE {where}"));
 
     private Guid PoolId(PoolKey pool, List<object?[]> newPools)
     {
@@ -315,8 +382,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             newPools, cancellationToken);
 
     /// <summary>Rows of one grouping of every scan table.</summary>
-    private IEnumerable<T> Read<T>(string where, Func<DbDataReader, T> map) =>
-        Query(string.Join(" UNION ALL ", tables.Select(t => $"SELECT * FROM {t} WHERE {where}")), map);
+    private IEnumerable<T> Read<T>(string where, Func<DbDataReader, T> map) => Query(Union(where), map);
 
     private IEnumerable<T> Query<T>(string sql, Func<DbDataReader, T> map)
     {
@@ -334,6 +400,81 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
 
     /// <summary>Times as the store keeps them (SQLite: EF Core's text form).</summary>
     private object Stored(DateTime time) => db.Database.IsNpgsql() ? time : time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed record ResourceDayFact(
+        Guid Period, Guid Resource, DateOnly Day, double Quantity, double Covered, double Hours, long List, long Billed, long Effective,
+        long CoveredList, long CoveredEffective, long Spot);
+
+    private IEnumerable<object?[]> ResourcePeriods(IEnumerable<ResourceDayFact> days)
+    {
+        var batch = new List<ResourceDayFact>();
+        foreach (var day in days)
+        {
+            if (batch.Count > 0 && (batch[0].Period != day.Period || batch[0].Resource != day.Resource))
+            {
+                yield return Fold(batch);
+                batch.Clear();
+            }
+
+            batch.Add(day);
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return Fold(batch);
+        }
+
+        object?[] Fold(List<ResourceDayFact> facts)
+        {
+            var first = facts[0].Day;
+            var length = facts[^1].Day.DayNumber - first.DayNumber + 1;
+            double[] presence = new double[length], quantity = new double[length], covered = new double[length], hours = new double[length];
+            long[] list = new long[length], billed = new long[length], effective = new long[length], coveredList = new long[length],
+                coveredEffective = new long[length], spot = new long[length];
+            foreach (var f in facts)
+            {
+                var i = f.Day.DayNumber - first.DayNumber;
+                presence[i] = 1;
+                quantity[i] = f.Quantity;
+                covered[i] = f.Covered;
+                hours[i] = f.Hours;
+                list[i] = f.List;
+                billed[i] = f.Billed;
+                effective[i] = f.Effective;
+                coveredList[i] = f.CoveredList;
+                coveredEffective[i] = f.CoveredEffective;
+                spot[i] = f.Spot;
+            }
+
+            return
+            [
+                orgId, facts[0].Period, facts[0].Resource, first, length, first, facts[^1].Day, DailyValues.Encode(presence), DailyValues.Encode(quantity),
+                DailyValues.Encode(covered), DailyValues.Encode(hours), DailyValues.Encode(list), DailyValues.Encode(billed), DailyValues.Encode(effective),
+                DailyValues.Encode(coveredList), DailyValues.Encode(coveredEffective), DailyValues.Encode(spot),
+            ];
+        }
+    }
+
+    private sealed record CommitmentFact(
+        PeriodKey Period, string Provider, string Id, DateOnly Day, string? Name, string? Category, string? Type, string? Unit, string? Account, string? Region,
+        double Used, double Unused, decimal CoveredList, decimal UsedCost, decimal UnusedCost, decimal Upfront, decimal Recurring)
+    {
+        public CommitmentFact Plus(CommitmentFact other) => this with
+        {
+            Name = Name ?? other.Name,
+            Category = Category ?? other.Category,
+            Type = Type ?? other.Type,
+            Unit = Unit ?? other.Unit,
+            Region = Region ?? other.Region,
+            Used = Used + other.Used,
+            Unused = Unused + other.Unused,
+            CoveredList = CoveredList + other.CoveredList,
+            UsedCost = UsedCost + other.UsedCost,
+            UnusedCost = UnusedCost + other.UnusedCost,
+            Upfront = Upfront + other.Upfront,
+            Recurring = Recurring + other.Recurring,
+        };
+    }
 
     private sealed class UsageAccumulator
     {

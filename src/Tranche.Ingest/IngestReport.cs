@@ -79,6 +79,12 @@ public sealed record IngestReport
 
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>Of <see cref="Elapsed"/>, the time spent reading and aggregating the files.</summary>
+    public TimeSpan ScanTime { get; init; }
+
+    /// <summary>Of <see cref="Elapsed"/>, the time spent writing facts in the database transaction.</summary>
+    public TimeSpan WriteTime { get; init; }
+
     public long Bytes { get; init; }
 
     public static IngestReport Rejected(string problem, IReadOnlyList<RowError>? errors = null, long rowsRead = 0, long rowsRejected = 0) => new()

@@ -17,7 +17,7 @@ public sealed record Snapshot(IReadOnlyList<string> Rows)
         rows.AddRange((await db.CommitmentDays.ToListAsync()).Select(d => $"commitment-day {d.CommitmentId} {d.Day} {d.UsedQuantity} {d.UnusedQuantity} {d.CoveredListCost} {d.UsedEffectiveCost} {d.UnusedEffectiveCost} {d.UpfrontFee} {d.RecurringFee}"));
         rows.AddRange((await db.CommitmentCoverage.ToListAsync()).Select(c => $"coverage {c.CommitmentId} {c.PoolId} {c.Day} {c.CoveredQuantity} {c.CoveredListCost} {c.EffectiveCost}"));
         rows.AddRange((await db.BilledResources.ToListAsync()).Select(r => $"resource {r.Id} {r.ProviderResourceId} {r.InstanceType} {r.Tags}"));
-        rows.AddRange((await db.ResourceDays.ToListAsync()).Select(d => $"resource-day {d.ResourceId} {d.Day} {d.Quantity} {d.UsageHours} {d.ListCost} {d.BilledCost} {d.EffectiveCost}"));
+        rows.AddRange((await db.ResourcePeriods.ToListAsync()).Select(p => $"resource-period {p.ResourceId} {p.FirstDay} {p.Days} {Convert.ToHexString(p.DailyQuantity)} {Convert.ToHexString(p.DailyUsageHours)} {Convert.ToHexString(p.DailyListCost)} {Convert.ToHexString(p.DailyBilledCost)} {Convert.ToHexString(p.DailyEffectiveCost)}"));
         rows.Sort(StringComparer.Ordinal);
         return new Snapshot(rows);
     }

@@ -335,14 +335,23 @@ public static class FocusGenerator
         SubAccountId = account.Id, SubAccountName = account.Name,
     };
 
+    /// <summary>Parquet typed as the clouds write it: costs and quantities as doubles, periods as timestamps, everything else text.</summary>
     private static string ToParquet(string csv)
     {
         var parquet = Path.ChangeExtension(csv, ".parquet");
+        string[] numbers = ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ListUnitPrice", "ContractedUnitPrice", "ConsumedQuantity",
+                            "PricingQuantity", "CommitmentDiscountQuantity", "PricingCurrencyEffectiveCost"];
+        string[] times = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"];
+        var types = string.Join(", ", numbers.Select(n => $"'{n}': 'DOUBLE'").Concat(times.Select(t => $"'{t}': 'TIMESTAMP'")));
         using (var duck = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:"))
         {
             duck.Open();
             using var command = duck.CreateCommand();
-            command.CommandText = $"COPY (SELECT * FROM read_csv({Sql.Literal(csv)}, header = true, all_varchar = true)) TO {Sql.Literal(parquet)} (FORMAT PARQUET, COMPRESSION ZSTD)";
+            command.CommandText = $$"""
+                SET TimeZone = 'UTC';
+                COPY (SELECT * FROM read_csv({{Sql.Literal(csv)}}, header = true, all_varchar = true, types = { {{types}} }))
+                TO {{Sql.Literal(parquet)}} (FORMAT PARQUET, COMPRESSION ZSTD)
+                """;
             command.ExecuteNonQuery();
         }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
+using Tranche.Domain.Billing;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 
@@ -133,7 +134,7 @@ internal static partial class ResourcesApi
                 (r.ResourceType != null && r.ResourceType.ToLower().Contains(term)));
         }
 
-        var usage = db.ResourceDays.GroupBy(d => d.ResourceId).Select(g => new { ResourceId = g.Key, Start = g.Min(d => d.Day), End = g.Max(d => d.Day) });
+        var usage = db.ResourcePeriods.GroupBy(p => p.ResourceId).Select(g => new { ResourceId = g.Key, Start = g.Min(p => p.FirstUsageDay), End = g.Max(p => p.LastUsageDay) });
         var rows = resources.Join(usage, r => r.Id, u => u.ResourceId, (r, u) => new { Resource = r, u.Start, u.End });
         var total = await rows.CountAsync(context.RequestAborted);
         var descending = desc == true;
@@ -173,28 +174,60 @@ internal static partial class ResourcesApi
             return ApiResults.NotFound($"Resource {id} has no catalog SKU {sku}.", "catalog_sku_not_found");
         }
 
-        var days = db.ResourceDays.AsNoTracking()
-            .Where(d => d.ResourceId == id && d.Day >= start && d.Day <= end)
+        // A resource's days live in one row per billing period; unfold those that touch the window.
+        var periods = await db.ResourcePeriods.AsNoTracking()
+            .Where(p => p.ResourceId == id && p.FirstUsageDay <= end && p.LastUsageDay >= start)
+            .ToListAsync(context.RequestAborted);
+        var days = periods.SelectMany(Unfold)
+            .Where(d => d.Day >= start && d.Day <= end)
             .GroupBy(d => d.Day)
-            .Select(g => new
-            {
-                Day = g.Key,
-                Quantity = g.Sum(d => d.Quantity),
-                Covered = g.Sum(d => d.CoveredQuantity),
-                Hours = g.Sum(d => d.UsageHours),
-                List = g.Sum(d => d.ListCost),
-                Effective = g.Sum(d => d.EffectiveCost),
-                CoveredEffective = g.Sum(d => d.CoveredEffectiveCost),
-                Spot = g.Sum(d => d.SpotCost),
-            });
-        var total = await days.CountAsync(context.RequestAborted);
-        var rows = await days.OrderBy(d => d.Day).Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue)).Take(pageSize).ToListAsync(context.RequestAborted);
+            .Select(g => g.Aggregate((a, b) => a.Plus(b)))
+            .OrderBy(d => d.Day)
+            .ToList();
+        var total = days.Count;
+        var rows = days.Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue)).Take(pageSize).ToList();
 
         PaginationMetadata.For(total, page, pageSize).WriteTo(context.Response);
         var account = resource.SubAccountId ?? resource.BillingAccountId ?? "";
         return TypedResults.Ok(rows.Select(d => new SkuUsageDailyResponse(
             d.Day, account, account, d.Quantity, d.Covered, 0, d.Effective - d.CoveredEffective, d.CoveredEffective, d.List, d.Spot, 0,
             resource.Unit, resource.Unit, d.Covered, Math.Min(1, d.Hours / 24))));
+    }
+
+    private sealed record UsageDay(
+        DateOnly Day, double Quantity, double Covered, double Hours, decimal List, decimal Effective, decimal CoveredEffective, decimal Spot)
+    {
+        public UsageDay Plus(UsageDay other) => this with
+        {
+            Quantity = Quantity + other.Quantity,
+            Covered = Covered + other.Covered,
+            Hours = Hours + other.Hours,
+            List = List + other.List,
+            Effective = Effective + other.Effective,
+            CoveredEffective = CoveredEffective + other.CoveredEffective,
+            Spot = Spot + other.Spot,
+        };
+    }
+
+    private static IEnumerable<UsageDay> Unfold(ResourcePeriod period)
+    {
+        var presence = DailyValues.DecodeDoubles(period.DailyPresence);
+        var quantity = DailyValues.DecodeDoubles(period.DailyQuantity);
+        var covered = DailyValues.DecodeDoubles(period.DailyCoveredQuantity);
+        var hours = DailyValues.DecodeDoubles(period.DailyUsageHours);
+        var list = DailyValues.DecodeLongs(period.DailyListCost);
+        var effective = DailyValues.DecodeLongs(period.DailyEffectiveCost);
+        var coveredEffective = DailyValues.DecodeLongs(period.DailyCoveredEffectiveCost);
+        var spot = DailyValues.DecodeLongs(period.DailySpotCost);
+        for (var i = 0; i < period.Days; i++)
+        {
+            if (presence[i] > 0)
+            {
+                yield return new UsageDay(
+                    period.FirstDay.AddDays(i), quantity[i], covered[i], hours[i], Money.FromNanoUnits(list[i]), Money.FromNanoUnits(effective[i]),
+                    Money.FromNanoUnits(coveredEffective[i]), Money.FromNanoUnits(spot[i]));
+            }
+        }
     }
 
     private static ResourceSkuResponse ToResponse(BilledResource r, DateOnly start, DateOnly end)

@@ -604,7 +604,7 @@ namespace Tranche.Data.Migrations.Postgres
                     b.ToTable("orgs", (string)null);
                 });
 
-            modelBuilder.Entity("Tranche.Data.ResourceDay", b =>
+            modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
                 {
                     b.Property<Guid>("BillingPeriodId")
                         .HasColumnType("uuid")
@@ -614,57 +614,83 @@ namespace Tranche.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("resource_id");
 
-                    b.Property<DateOnly>("Day")
+                    b.Property<byte[]>("DailyBilledCost")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_billed_cost");
+
+                    b.Property<byte[]>("DailyCoveredEffectiveCost")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_covered_effective_cost");
+
+                    b.Property<byte[]>("DailyCoveredListCost")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_covered_list_cost");
+
+                    b.Property<byte[]>("DailyCoveredQuantity")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_covered_quantity");
+
+                    b.Property<byte[]>("DailyEffectiveCost")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_effective_cost");
+
+                    b.Property<byte[]>("DailyListCost")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_list_cost");
+
+                    b.Property<byte[]>("DailyPresence")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_presence");
+
+                    b.Property<byte[]>("DailyQuantity")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_quantity");
+
+                    b.Property<byte[]>("DailySpotCost")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_spot_cost");
+
+                    b.Property<byte[]>("DailyUsageHours")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("daily_usage_hours");
+
+                    b.Property<int>("Days")
+                        .HasColumnType("integer")
+                        .HasColumnName("days");
+
+                    b.Property<DateOnly>("FirstDay")
                         .HasColumnType("date")
-                        .HasColumnName("day");
+                        .HasColumnName("first_day");
 
-                    b.Property<long>("BilledCost")
-                        .HasColumnType("bigint")
-                        .HasColumnName("billed_cost");
+                    b.Property<DateOnly>("FirstUsageDay")
+                        .HasColumnType("date")
+                        .HasColumnName("first_usage_day");
 
-                    b.Property<long>("CoveredEffectiveCost")
-                        .HasColumnType("bigint")
-                        .HasColumnName("covered_effective_cost");
-
-                    b.Property<long>("CoveredListCost")
-                        .HasColumnType("bigint")
-                        .HasColumnName("covered_list_cost");
-
-                    b.Property<double>("CoveredQuantity")
-                        .HasColumnType("double precision")
-                        .HasColumnName("covered_quantity");
-
-                    b.Property<long>("EffectiveCost")
-                        .HasColumnType("bigint")
-                        .HasColumnName("effective_cost");
-
-                    b.Property<long>("ListCost")
-                        .HasColumnType("bigint")
-                        .HasColumnName("list_cost");
+                    b.Property<DateOnly>("LastUsageDay")
+                        .HasColumnType("date")
+                        .HasColumnName("last_usage_day");
 
                     b.Property<Guid>("OrgId")
                         .HasColumnType("uuid")
                         .HasColumnName("org_id");
 
-                    b.Property<double>("Quantity")
-                        .HasColumnType("double precision")
-                        .HasColumnName("quantity");
-
-                    b.Property<long>("SpotCost")
-                        .HasColumnType("bigint")
-                        .HasColumnName("spot_cost");
-
-                    b.Property<double>("UsageHours")
-                        .HasColumnType("double precision")
-                        .HasColumnName("usage_hours");
-
-                    b.HasKey("BillingPeriodId", "ResourceId", "Day");
+                    b.HasKey("BillingPeriodId", "ResourceId");
 
                     b.HasIndex("ResourceId");
 
-                    b.HasIndex("OrgId", "ResourceId", "Day");
+                    b.HasIndex("OrgId", "ResourceId");
 
-                    b.ToTable("resource_days", (string)null);
+                    b.ToTable("resource_periods", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.Upload", b =>
@@ -981,7 +1007,7 @@ namespace Tranche.Data.Migrations.Postgres
                     b.Navigation("Parent");
                 });
 
-            modelBuilder.Entity("Tranche.Data.ResourceDay", b =>
+            modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
                 {
                     b.HasOne("Tranche.Data.BillingPeriod", null)
                         .WithMany()

@@ -597,7 +597,7 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("orgs", (string)null);
                 });
 
-            modelBuilder.Entity("Tranche.Data.ResourceDay", b =>
+            modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
                 {
                     b.Property<Guid>("BillingPeriodId")
                         .HasColumnType("TEXT")
@@ -607,57 +607,83 @@ namespace Tranche.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("resource_id");
 
-                    b.Property<DateOnly>("Day")
+                    b.Property<byte[]>("DailyBilledCost")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_billed_cost");
+
+                    b.Property<byte[]>("DailyCoveredEffectiveCost")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_covered_effective_cost");
+
+                    b.Property<byte[]>("DailyCoveredListCost")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_covered_list_cost");
+
+                    b.Property<byte[]>("DailyCoveredQuantity")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_covered_quantity");
+
+                    b.Property<byte[]>("DailyEffectiveCost")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_effective_cost");
+
+                    b.Property<byte[]>("DailyListCost")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_list_cost");
+
+                    b.Property<byte[]>("DailyPresence")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_presence");
+
+                    b.Property<byte[]>("DailyQuantity")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_quantity");
+
+                    b.Property<byte[]>("DailySpotCost")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_spot_cost");
+
+                    b.Property<byte[]>("DailyUsageHours")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("daily_usage_hours");
+
+                    b.Property<int>("Days")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("days");
+
+                    b.Property<DateOnly>("FirstDay")
                         .HasColumnType("TEXT")
-                        .HasColumnName("day");
+                        .HasColumnName("first_day");
 
-                    b.Property<long>("BilledCost")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("billed_cost");
+                    b.Property<DateOnly>("FirstUsageDay")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_usage_day");
 
-                    b.Property<long>("CoveredEffectiveCost")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("covered_effective_cost");
-
-                    b.Property<long>("CoveredListCost")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("covered_list_cost");
-
-                    b.Property<double>("CoveredQuantity")
-                        .HasColumnType("REAL")
-                        .HasColumnName("covered_quantity");
-
-                    b.Property<long>("EffectiveCost")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("effective_cost");
-
-                    b.Property<long>("ListCost")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("list_cost");
+                    b.Property<DateOnly>("LastUsageDay")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_usage_day");
 
                     b.Property<Guid>("OrgId")
                         .HasColumnType("TEXT")
                         .HasColumnName("org_id");
 
-                    b.Property<double>("Quantity")
-                        .HasColumnType("REAL")
-                        .HasColumnName("quantity");
-
-                    b.Property<long>("SpotCost")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("spot_cost");
-
-                    b.Property<double>("UsageHours")
-                        .HasColumnType("REAL")
-                        .HasColumnName("usage_hours");
-
-                    b.HasKey("BillingPeriodId", "ResourceId", "Day");
+                    b.HasKey("BillingPeriodId", "ResourceId");
 
                     b.HasIndex("ResourceId");
 
-                    b.HasIndex("OrgId", "ResourceId", "Day");
+                    b.HasIndex("OrgId", "ResourceId");
 
-                    b.ToTable("resource_days", (string)null);
+                    b.ToTable("resource_periods", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.Upload", b =>
@@ -974,7 +1000,7 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.Navigation("Parent");
                 });
 
-            modelBuilder.Entity("Tranche.Data.ResourceDay", b =>
+            modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
                 {
                     b.HasOne("Tranche.Data.BillingPeriod", null)
                         .WithMany()
