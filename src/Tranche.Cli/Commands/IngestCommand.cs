@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Tranche.Data;
 using Tranche.Ingest;
 
 namespace Tranche.Cli.Commands;
@@ -34,6 +35,12 @@ internal static class IngestCommand
         command.SetGuardedAction(common, async (result, cancellationToken) =>
         {
             var database = await CommandDatabase.OpenAsync(common, result, cancellationToken);
+            await using (var db = TrancheDatabase.CreateContext(database, OrgScope.For(result.GetValue(org))))
+            {
+                // Before reading what may be gigabytes, so a mistyped org id is a one-line answer.
+                await CommandDatabase.RequireOrgAsync(db, result.GetValue(org), cancellationToken);
+            }
+
             var request = new IngestRequest(result.GetValue(org), result.GetValue(paths)!)
             {
                 MaxErrors = result.GetValue(maxErrors),
