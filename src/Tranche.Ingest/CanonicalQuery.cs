@@ -155,7 +155,7 @@ internal sealed class CanonicalQuery
         AddMoneyCheck("ContractedCost", required: false);
         // Negative quantities are real (Azure writes reversals as negative usage rows): they net out, they are not errors.
         AddCheck(consumed, Raw(consumed),
-            $"({Text(consumed)} IS NOT NULL AND {Number(consumed)} IS NULL) OR abs({Number(consumed)}) >= {Absurd}",
+            $"{NotANumber(consumed)} OR abs({Number(consumed)}) >= {Absurd}",
             "Not a number, or out of range.");
         AddPeriodChecks("ChargePeriodEnd", "ChargePeriodStart", "BillingPeriodEnd", "BillingPeriodStart");
     }
@@ -256,7 +256,7 @@ internal sealed class CanonicalQuery
         AddMoneyCheck("line_item_unblended_cost", required: true);
         AddMoneyCheck("pricing_public_on_demand_cost", required: false);
         AddCheck("line_item_usage_amount", Raw("line_item_usage_amount"),
-            $"({Text("line_item_usage_amount")} IS NOT NULL AND {Number("line_item_usage_amount")} IS NULL) OR abs({Number("line_item_usage_amount")}) >= {Absurd}",
+            $"{NotANumber("line_item_usage_amount")} OR abs({Number("line_item_usage_amount")}) >= {Absurd}",
             "Not a number, or out of range.");
         AddPeriodChecks("line_item_usage_end_date", "line_item_usage_start_date", "bill_billing_period_end_date", "bill_billing_period_start_date");
     }
@@ -337,6 +337,9 @@ internal sealed class CanonicalQuery
     }
 
     private string Money(string name) => !_source.Has(name) ? "NULL" : Derived("money:" + name, () => $"TRY_CAST({Base(name)} AS {MoneyType})");
+
+    /// <summary>A cell that holds something other than a number. Only text can: a typed column was checked by its writer.</summary>
+    private string NotANumber(string name) => IsText(name) ? $"({Base(name)} IS NOT NULL AND {Number(name)} IS NULL)" : "false";
 
     private string Number(string name) => !_source.Has(name) ? "NULL" : Derived("number:" + name, () => $"TRY_CAST({Base(name)} AS DOUBLE)");
 

@@ -135,11 +135,18 @@ public abstract class FocusSampleTests(StoreKind store)
             var period = await db.ResourcePeriods.SingleAsync(p => p.ResourceId == resource.Id, Cancel);
             var hours = DailyValues.DecodeDoubles(period.DailyUsageHours);
             var presence = DailyValues.DecodeDoubles(period.DailyPresence);
+            var billed = DailyValues.DecodeLongs(period.DailyBilledCost);
+            var effective = DailyValues.DecodeLongs(period.DailyEffectiveCost);
+            var costsByDay = rows.Where(r => r["ResourceId"] == instance["ResourceId"])
+                .GroupBy(r => DateOnly.ParseExact(r["ChargePeriodStart"]![..10], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
+                .ToDictionary(g => g.Key, g => (Billed: g.Sum(r => ReferenceCsv.Money(r["BilledCost"])), Effective: g.Sum(r => ReferenceCsv.Money(r["EffectiveCost"]))));
             Assert.Equal(hoursByDay.Keys.Min(), period.FirstUsageDay);
             for (var i = 0; i < period.Days; i++)
             {
                 var day = period.FirstDay.AddDays(i);
                 Assert.Equal(hoursByDay.GetValueOrDefault(day), hours[i], 9);
+                Assert.Equal(Data.Money.ToNanoUnits(costsByDay.GetValueOrDefault(day).Billed), billed[i]);
+                Assert.Equal(Data.Money.ToNanoUnits(costsByDay.GetValueOrDefault(day).Effective), effective[i]);
                 Assert.Equal(rows.Any(r => r["ResourceId"] == instance["ResourceId"] && r["ChargePeriodStart"]!.StartsWith(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)) ? 1 : 0, presence[i]);
             }
         }
