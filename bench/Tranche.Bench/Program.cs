@@ -35,11 +35,13 @@ foreach (var (name, file) in new[] { ("Parquet", parquet), ("CSV", csv) })
         """);
     var (seconds, peak, report) = Ingest(tranche, work, file);
     Console.WriteLine(
-        $"| {name} | {new FileInfo(file).Length / 1e9:F2} GB | {totals:F1} s | {usage:F1} s | {seconds:F1} s (scan {report.GetProperty("scan_time").GetString()![3..8]}, write {report.GetProperty("write_time").GetString()![3..8]}) " +
+        $"| {name} | {new FileInfo(file).Length / 1e9:F2} GB | {totals:F1} s | {usage:F1} s | {seconds:F1} s (scan {Seconds(report, "scan_time"):F1} s, write {Seconds(report, "write_time"):F1} s) " +
         $"| {actualRows / seconds / 1e6:F2} M | {seconds / usage:F1}x | {peak / 1024.0 / 1024:F0} MB |");
 }
 
 return 0;
+
+static double Seconds(JsonElement report, string property) => TimeSpan.Parse(report.GetProperty(property).GetString()!, CultureInfo.InvariantCulture).TotalSeconds;
 
 static (string Csv, string Parquet, long Rows) PrepareData(string work, long rows)
 {
