@@ -141,12 +141,7 @@ internal sealed class CanonicalQuery
         Add("is_covered", $"coalesce({status} = 'Used', false)");
         Add("is_unused_commitment", $"coalesce({status} = 'Unused', false)");
 
-        AddCheck("BillingAccountId", Raw("BillingAccountId"), $"{Text("BillingAccountId")} IS NULL", "Missing value (the column is required).");
-        AddCheck("BillingCurrency", Raw("BillingCurrency"), $"NOT regexp_full_match(coalesce({Text("BillingCurrency")}, ''), '[A-Za-z]{{3}}')", "Not an ISO 4217 currency code.");
-        foreach (var column in (string[])["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"])
-        {
-            AddCheck(column, Raw(column), $"{Timestamp(column)} IS NULL", "Missing or not a date-time (expected ISO 8601 in UTC).");
-        }
+        AddIdentityChecks("BillingAccountId", "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd");
 
         AddCheck("ChargeCategory", Raw("ChargeCategory"), $"{category} IS NULL", "Not one of Usage, Purchase, Tax, Credit, Adjustment.");
         AddMoneyCheck("BilledCost", required: true);
@@ -245,12 +240,7 @@ internal sealed class CanonicalQuery
         Add("is_covered", covered);
         Add("is_unused_commitment", $"{type} IN ('RIFee', 'SavingsPlanRecurringFee')");
 
-        AddCheck("bill_payer_account_id", Raw("bill_payer_account_id"), $"{Text("bill_payer_account_id")} IS NULL", "Missing value (the column is required).");
-        AddCheck("line_item_currency_code", Raw("line_item_currency_code"), $"NOT regexp_full_match(coalesce({Text("line_item_currency_code")}, ''), '[A-Za-z]{{3}}')", "Not an ISO 4217 currency code.");
-        foreach (var column in (string[])["bill_billing_period_start_date", "bill_billing_period_end_date", "line_item_usage_start_date", "line_item_usage_end_date"])
-        {
-            AddCheck(column, Raw(column), $"{Timestamp(column)} IS NULL", "Missing or not a date-time (expected ISO 8601 in UTC).");
-        }
+        AddIdentityChecks("bill_payer_account_id", "line_item_currency_code", "bill_billing_period_start_date", "bill_billing_period_end_date", "line_item_usage_start_date", "line_item_usage_end_date");
 
         AddCheck("line_item_line_item_type", Raw("line_item_line_item_type"), $"{type} IS NULL", "Missing line item type.");
         AddMoneyCheck("line_item_unblended_cost", required: true);
@@ -262,6 +252,17 @@ internal sealed class CanonicalQuery
     }
 
     // ---- shared -------------------------------------------------------------------------------------------------
+
+    /// <summary>What every row needs to be placed at all: its billing account, its currency, and its four period bounds.</summary>
+    private void AddIdentityChecks(string account, string currency, params string[] times)
+    {
+        AddCheck(account, Raw(account), $"{Text(account)} IS NULL", "Missing value (the column is required).");
+        AddCheck(currency, Raw(currency), $"NOT regexp_full_match(coalesce({Text(currency)}, ''), '[A-Za-z]{{3}}')", "Not an ISO 4217 currency code.");
+        foreach (var column in times)
+        {
+            AddCheck(column, Raw(column), $"{Timestamp(column)} IS NULL", "Missing or not a date-time (expected ISO 8601 in UTC).");
+        }
+    }
 
     /// <summary>The cast fails (null) for text that is not a number and for amounts a single line cannot hold.</summary>
     private void AddMoneyCheck(string column, bool required)
