@@ -45,16 +45,25 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
         return Sqlite(database);
     }
 
+    /// <summary>
+    /// A SQLite file, opened only if it exists: the file is made by migrating (<see cref="TrancheDatabase.MigrateAsync"/>),
+    /// so a server whose database file vanished reports it instead of quietly starting an empty one in its place.
+    /// </summary>
     public static DatabaseTarget Sqlite(string path)
     {
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = path == ":memory:" ? path : Path.GetFullPath(path),
+            Mode = SqliteOpenMode.ReadWrite,
             Pooling = true,
             DefaultTimeout = 30,
         };
         return new DatabaseTarget(DatabaseProvider.Sqlite, builder.ConnectionString);
     }
+
+    /// <summary>The same SQLite database, made if it does not exist yet (for migrating).</summary>
+    internal DatabaseTarget CreatingSqliteFile() => Provider != DatabaseProvider.Sqlite ? this
+        : this with { ConnectionString = new SqliteConnectionStringBuilder(ConnectionString) { Mode = SqliteOpenMode.ReadWriteCreate }.ConnectionString };
 
     /// <summary>Where the data lives, for logs and messages; never includes a password.</summary>
     public string Describe() => Provider switch

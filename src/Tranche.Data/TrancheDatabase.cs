@@ -77,7 +77,7 @@ public static class TrancheDatabase
         if (target.Provider == DatabaseProvider.Sqlite)
         {
             EnsureSqliteDirectory(target);
-            await using var context = CreateContext(target);
+            await using var context = CreateContext(target.CreatingSqliteFile());
             var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             await context.Database.MigrateAsync(cancellationToken);
             return pending;

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Server.Api;
 
@@ -20,7 +21,7 @@ internal static class Health
                 bool reachable;
                 try
                 {
-                    reachable = await db.Database.CanConnectAsync(cancellationToken);
+                    reachable = await db.Database.CanConnectAsync(cancellationToken) && SqliteFileExists(db);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -37,4 +38,13 @@ internal static class Health
             .Produces<ApiErrorResponse>(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous();
     }
+
+    /// <summary>
+    /// A SQLite file deleted under a running server still answers through connections opened before (they hold the
+    /// unlinked file), but everything written there is lost: the store is gone all the same.
+    /// </summary>
+    private static bool SqliteFileExists(TrancheDbContext db) =>
+        db.Database.GetDbConnection() is not Microsoft.Data.Sqlite.SqliteConnection sqlite ||
+        sqlite.DataSource is "" or ":memory:" ||
+        File.Exists(sqlite.DataSource);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Tranche.Server.Api;
 
@@ -19,11 +20,39 @@ public static partial class RequestJson
 {
     public const long MaxBodyBytes = 1 << 20;
 
+    /// <summary>How much of an oversized body is read and thrown away so the 413 reaches the client over a healthy connection.</summary>
+    private const long DiscardLimitBytes = 16 << 20;
+
+    /// <summary>
+    /// Answering before the client has sent its body makes the server reset the connection, and a client still
+    /// sending often loses the answer with it. A moderately oversized body is read to the end first; beyond the
+    /// discard limit the connection is given up, as it must be.
+    /// </summary>
+    private static async Task DiscardBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength > DiscardLimitBytes ||
+            request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is not { IsReadOnly: false } limit)
+        {
+            return;
+        }
+
+        limit.MaxRequestBodySize = DiscardLimitBytes;
+        try
+        {
+            await request.Body.CopyToAsync(Stream.Null, request.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (e is IOException or BadHttpRequestException or OperationCanceledException)
+        {
+            // The client went away or lied about the length: the 413 is still the answer.
+        }
+    }
+
     public static async Task<T> ReadAsync<T>(HttpRequest request)
         where T : class, IValidatedRequest
     {
         if (request.ContentLength > MaxBodyBytes)
         {
+            await DiscardBodyAsync(request);
             throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
         }
 
