@@ -48,7 +48,6 @@ static (string Csv, string Parquet, long Rows) PrepareData(string work, long row
     var folder = Path.Combine(work, $"focus-{rows}");
     var csv = Path.Combine(folder, "focus.csv");
     var parquet = Path.Combine(folder, "focus.parquet");
-    var manifestPath = Path.Combine(folder, "gen", GenerationManifest.FileName);
     if (!File.Exists(parquet))
     {
         // 30 days of hourly rows: about 24 x 30 rows per instance plus the commitment, storage and network rows.
@@ -56,15 +55,7 @@ static (string Csv, string Parquet, long Rows) PrepareData(string work, long row
         Console.Error.WriteLine($"Generating about {rows:N0} rows ({instances:N0} instances, 30 days)...");
         var manifest = FocusGenerator.Generate(new GenerateRequest("aws", 30, 42, Path.Combine(folder, "gen")) { End = new DateOnly(2025, 10, 1), Instances = instances });
         File.Move(manifest.Files.Single().Path, csv, overwrite: true);
-        using var duck = new DuckDBConnection("DataSource=:memory:");
-        duck.Open();
-        using var command = duck.CreateCommand();
-        string[] numbers = ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ListUnitPrice", "ContractedUnitPrice", "ConsumedQuantity",
-                            "PricingQuantity", "CommitmentDiscountQuantity", "PricingCurrencyEffectiveCost"];
-        string[] times = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"];
-        var types = string.Join(", ", numbers.Select(n => $"'{n}': 'DOUBLE'").Concat(times.Select(t => $"'{t}': 'TIMESTAMP'")));
-        command.CommandText = $"SET TimeZone = 'UTC'; COPY (SELECT * FROM read_csv('{csv}', header = true, all_varchar = true, types = {{{types}}})) TO '{parquet}' (FORMAT PARQUET, COMPRESSION ZSTD)";
-        command.ExecuteNonQuery();
+        FocusGenerator.WriteParquet(csv, parquet);
     }
 
     using var count = new DuckDBConnection("DataSource=:memory:");

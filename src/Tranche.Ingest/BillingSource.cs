@@ -234,7 +234,8 @@ public static class BillingSources
 
     private static string Describe(IReadOnlyList<BillingFile> files) => files.Count == 1 ? files[0].Path : $"{files.Count} files";
 
-    private static FileKind? KindOf(string path)
+    /// <summary>The kind of billing file a name says it is (<c>.csv</c>, <c>.csv.gz</c>, <c>.parquet</c>), or null for anything else.</summary>
+    public static FileKind? KindOf(string path)
     {
         var name = Path.GetFileName(path).ToLowerInvariant();
         return name.EndsWith(".parquet", StringComparison.Ordinal) ? FileKind.Parquet

@@ -137,16 +137,7 @@ public sealed class CommandTests
     [InlineData(StoreKind.Postgres)]
     public async Task Db_migrate_applies_once_then_reports_up_to_date(StoreKind store)
     {
-        DatabaseTarget database;
-        try
-        {
-            database = await TestDatabases.CreateAsync(store, "climigrate");
-        }
-        catch (StoreUnavailableException e)
-        {
-            Assert.Skip(e.Message);
-            throw;
-        }
+        var database = await TestDatabases.CreateOrSkipAsync(store, "climigrate");
 
         var setting = store == StoreKind.Sqlite ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString).DataSource : database.ConnectionString;
         var cli = new CliRunner();
@@ -162,16 +153,7 @@ public sealed class CommandTests
     [Fact]
     public async Task Serve_refuses_an_unmigrated_PostgreSQL_database_and_says_what_to_run()
     {
-        DatabaseTarget database;
-        try
-        {
-            database = await TestDatabases.CreateAsync(StoreKind.Postgres, "cliserve");
-        }
-        catch (StoreUnavailableException e)
-        {
-            Assert.Skip(e.Message);
-            throw;
-        }
+        var database = await TestDatabases.CreateOrSkipAsync(StoreKind.Postgres, "cliserve");
 
         var result = await new CliRunner().RunAsync("serve", "--database", database.ConnectionString, "--urls", "http://127.0.0.1:0");
 

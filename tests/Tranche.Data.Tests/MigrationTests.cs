@@ -12,7 +12,7 @@ public sealed class MigrationTests
     [InlineData(StoreKind.Postgres)]
     public async Task Migrations_build_the_current_model_on_each_store(StoreKind store)
     {
-        var database = await CreateOrSkipAsync(store);
+        var database = await TestDatabases.CreateOrSkipAsync(store, "migrations");
 
         var applied = await TrancheDatabase.MigrateAsync(database, Cancel);
 
@@ -26,7 +26,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Replicas_migrating_one_PostgreSQL_database_at_once_all_succeed()
     {
-        var database = await CreateOrSkipAsync(StoreKind.Postgres);
+        var database = await TestDatabases.CreateOrSkipAsync(StoreKind.Postgres, "migrations");
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => TrancheDatabase.MigrateAsync(database, Cancel), Cancel)));
 
@@ -38,7 +38,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task PostgreSQL_is_not_migrated_unless_asked_and_says_how()
     {
-        var database = await CreateOrSkipAsync(StoreKind.Postgres);
+        var database = await TestDatabases.CreateOrSkipAsync(StoreKind.Postgres, "migrations");
 
         var refused = await Assert.ThrowsAsync<DatabaseNotReadyException>(() => TrancheDatabase.PrepareAsync(database, migrate: false, Cancel));
 
@@ -50,7 +50,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task Migrate_creates_a_missing_PostgreSQL_database()
     {
-        var existing = await CreateOrSkipAsync(StoreKind.Postgres);
+        var existing = await TestDatabases.CreateOrSkipAsync(StoreKind.Postgres, "migrations");
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(existing.ConnectionString) { Database = $"fresh_{Guid.NewGuid():N}" };
         var missing = DatabaseTarget.Resolve(builder.ConnectionString, ".");
 
@@ -65,18 +65,5 @@ public sealed class MigrationTests
         await TrancheDatabase.PrepareAsync(DatabaseTarget.Sqlite(path), migrate: false, Cancel);
 
         Assert.True(File.Exists(path));
-    }
-
-    internal static async Task<DatabaseTarget> CreateOrSkipAsync(StoreKind store)
-    {
-        try
-        {
-            return await TestDatabases.CreateAsync(store, "migrations");
-        }
-        catch (StoreUnavailableException e)
-        {
-            Assert.Skip(e.Message);
-            throw;
-        }
     }
 }

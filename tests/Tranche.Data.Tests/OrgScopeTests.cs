@@ -14,7 +14,7 @@ public sealed class OrgScopeTests
     [InlineData(StoreKind.Postgres)]
     public async Task Org_owned_rows_are_visible_only_inside_their_org(StoreKind store)
     {
-        var database = await MigrationTests.CreateOrSkipAsync(store);
+        var database = await TestDatabases.CreateOrSkipAsync(store, "migrations");
         await TrancheDatabase.MigrateAsync(database, Cancel);
         var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
         var now = TimeProvider.System.StorageNow();

@@ -12,7 +12,21 @@ public enum StoreKind
 /// <summary>Fresh, empty databases for one fixture; nothing is shared between fixtures.</summary>
 public static class TestDatabases
 {
-    /// <summary>A new database of <paramref name="kind"/>; on PostgreSQL, skips the test when no server can run here.</summary>
+    /// <summary>A new database of <paramref name="kind"/>; skips the calling test when that store cannot run here.</summary>
+    public static async Task<DatabaseTarget> CreateOrSkipAsync(StoreKind kind, string name)
+    {
+        try
+        {
+            return await CreateAsync(kind, name);
+        }
+        catch (StoreUnavailableException e)
+        {
+            Assert.Skip(e.Message);
+            throw;
+        }
+    }
+
+    /// <summary>A new database of <paramref name="kind"/>; throws <see cref="StoreUnavailableException"/> when no PostgreSQL server can run here.</summary>
     public static async Task<DatabaseTarget> CreateAsync(StoreKind kind, string name)
     {
         if (kind == StoreKind.Sqlite)

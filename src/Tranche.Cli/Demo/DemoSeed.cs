@@ -83,10 +83,10 @@ public static class DemoSeed
                 }
             }
 
-            say?.Invoke($"Generating and loading {BillingDays} days of {clouds[i % clouds.Length].Item1} billing data for {org.Name} (first start only)...");
+            var (provider, instances) = clouds[i % clouds.Length];
+            say?.Invoke($"Generating and loading {BillingDays} days of {provider} billing data for {org.Name} (first start only)...");
 
             // The files are scaffolding: the same seed writes them again, so they do not outlive the load.
-            var (provider, instances) = clouds[i % clouds.Length];
             var folder = Path.Combine(dataDirectory, "tmp", "demo-billing-" + org.Id.ToString("N"));
             try
             {

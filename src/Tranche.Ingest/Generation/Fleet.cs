@@ -99,6 +99,9 @@ internal sealed record OwnedCommitment(
     DateTime End)
 {
     public bool ActiveAt(DateTime time) => time >= Start && time < End;
+
+    /// <summary>FOCUS <c>CommitmentDiscountCategory</c>.</summary>
+    public string Category => IsSpend ? "Spend" : "Usage";
 }
 
 /// <summary>The fleet of one generated org: workloads and the commitments over them, drawn from one seed.</summary>

@@ -252,7 +252,7 @@ public static class FocusGenerator
         row.Effective = decimal.Round(effective, 10);
         row.CommitmentId = commitment.Id;
         row.CommitmentName = commitment.Name;
-        row.CommitmentCategory = commitment.IsSpend ? "Spend" : "Usage";
+        row.CommitmentCategory = commitment.Category;
         row.CommitmentType = commitment.Type;
         row.CommitmentStatus = "Used";
         row.CommitmentQuantity = Math.Round(quantity, 10);
@@ -276,7 +276,7 @@ public static class FocusGenerator
         RegionId = commitment.RegionId,
         CommitmentId = commitment.Id,
         CommitmentName = commitment.Name,
-        CommitmentCategory = commitment.IsSpend ? "Spend" : "Usage",
+        CommitmentCategory = commitment.Category,
         CommitmentType = commitment.Type,
         CommitmentStatus = "Unused",
         CommitmentQuantity = Math.Round(quantity, 10),
@@ -298,7 +298,7 @@ public static class FocusGenerator
                     ChargeStart = day, ChargeEnd = day.AddDays(1), ChargeCategory = "Purchase", ChargeFrequency = "Recurring", PricingCategory = "Standard",
                     Description = $"{commitment.Type} recurring fee", Billed = fee, Effective = 0, List = 0, Contracted = 0,
                     ServiceName = profile.ServiceName, ServiceCategory = "Compute", RegionId = commitment.RegionId,
-                    CommitmentId = commitment.Id, CommitmentName = commitment.Name, CommitmentCategory = commitment.IsSpend ? "Spend" : "Usage",
+                    CommitmentId = commitment.Id, CommitmentName = commitment.Name, CommitmentCategory = commitment.Category,
                     CommitmentType = commitment.Type, CommitmentQuantity = commitment.IsSpend ? (double)fee : commitment.Quantity * activeHours,
                     CommitmentUnit = commitment.IsSpend ? "USD" : "Hours",
                 };
@@ -335,28 +335,33 @@ public static class FocusGenerator
         SubAccountId = account.Id, SubAccountName = account.Name,
     };
 
-    /// <summary>Parquet typed as the clouds write it: costs and quantities as doubles, periods as timestamps, everything else text.</summary>
     private static string ToParquet(string csv)
     {
         var parquet = Path.ChangeExtension(csv, ".parquet");
+        WriteParquet(csv, parquet);
+        File.Delete(csv);
+        return parquet;
+    }
+
+    /// <summary>
+    /// A Parquet copy of a generated CSV, typed as the clouds write it: costs and quantities as doubles, periods as
+    /// timestamps, everything else text.
+    /// </summary>
+    public static void WriteParquet(string csv, string parquet)
+    {
         string[] numbers = ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ListUnitPrice", "ContractedUnitPrice", "ConsumedQuantity",
                             "PricingQuantity", "CommitmentDiscountQuantity", "PricingCurrencyEffectiveCost"];
         string[] times = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"];
         var types = string.Join(", ", numbers.Select(n => $"'{n}': 'DOUBLE'").Concat(times.Select(t => $"'{t}': 'TIMESTAMP'")));
-        using (var duck = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:"))
-        {
-            duck.Open();
-            using var command = duck.CreateCommand();
-            command.CommandText = $$"""
-                SET TimeZone = 'UTC';
-                COPY (SELECT * FROM read_csv({{Sql.Literal(csv)}}, header = true, all_varchar = true, types = { {{types}} }))
-                TO {{Sql.Literal(parquet)}} (FORMAT PARQUET, COMPRESSION ZSTD)
-                """;
-            command.ExecuteNonQuery();
-        }
-
-        File.Delete(csv);
-        return parquet;
+        using var duck = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
+        duck.Open();
+        using var command = duck.CreateCommand();
+        command.CommandText = $$"""
+            SET TimeZone = 'UTC';
+            COPY (SELECT * FROM read_csv({{Sql.Literal(csv)}}, header = true, all_varchar = true, types = { {{types}} }))
+            TO {{Sql.Literal(parquet)}} (FORMAT PARQUET, COMPRESSION ZSTD)
+            """;
+        command.ExecuteNonQuery();
     }
 
     private static string Hex(int seed, int index) => ((uint)(seed * 2654435761u + index * 40503u)).ToString("x8", CultureInfo.InvariantCulture) + index.ToString("x5", CultureInfo.InvariantCulture);

@@ -58,7 +58,7 @@ internal static class AuditEventsApi
         var total = await events.CountAsync(context.RequestAborted);
         var rows = await events
             .OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id)
-            .Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue))
+            .Skip(PaginationMetadata.Offset(page, pageSize))
             .Take(pageSize)
             .ToListAsync(context.RequestAborted);
 

@@ -141,7 +141,7 @@ internal static partial class ResourcesApi
         rows = orderBy == "usage_start"
             ? descending ? rows.OrderByDescending(r => r.Start).ThenByDescending(r => r.Resource.Id) : rows.OrderBy(r => r.Start).ThenBy(r => r.Resource.Id)
             : descending ? rows.OrderByDescending(r => r.Resource.Id) : rows.OrderBy(r => r.Resource.Id);
-        var pageRows = await rows.Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue)).Take(pageSize).ToListAsync(context.RequestAborted);
+        var pageRows = await rows.Skip(PaginationMetadata.Offset(page, pageSize)).Take(pageSize).ToListAsync(context.RequestAborted);
 
         PaginationMetadata.For(total, page, pageSize).WriteTo(context.Response);
         return TypedResults.Ok(pageRows.Select(r => ToResponse(r.Resource, r.Start, r.End)));
@@ -185,7 +185,7 @@ internal static partial class ResourcesApi
             .OrderBy(d => d.Day)
             .ToList();
         var total = days.Count;
-        var rows = days.Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue)).Take(pageSize).ToList();
+        var rows = days.Skip(PaginationMetadata.Offset(page, pageSize)).Take(pageSize).ToList();
 
         PaginationMetadata.For(total, page, pageSize).WriteTo(context.Response);
         var account = resource.SubAccountId ?? resource.BillingAccountId ?? "";

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using Tranche.Data;
 using Tranche.Domain.Tenancy;
+using Tranche.Ingest;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 
@@ -107,7 +108,7 @@ internal static partial class UploadsApi
                 {
                     fileName = SafeFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value);
                     contentType = section.ContentType ?? "application/octet-stream";
-                    if (!IsBillingFile(fileName))
+                    if (BillingSources.KindOf(fileName) is null)
                     {
                         errors.Add("files", "file", "Expected a billing export: .csv, .csv.gz or .parquet.");
                         continue;
@@ -186,7 +187,7 @@ internal static partial class UploadsApi
 
         var total = await db.Uploads.CountAsync(context.RequestAborted);
         var uploads = await db.Uploads.AsNoTracking().OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id)
-            .Skip((int)Math.Min((long)(page - 1) * pageSize, int.MaxValue)).Take(pageSize).ToListAsync(context.RequestAborted);
+            .Skip(PaginationMetadata.Offset(page, pageSize)).Take(pageSize).ToListAsync(context.RequestAborted);
         PaginationMetadata.For(total, page, pageSize).WriteTo(context.Response);
         return TypedResults.Ok(uploads.Select(ToResponse));
     }
@@ -227,12 +228,6 @@ internal static partial class UploadsApi
         upload.Source,
         upload.DetectedType,
         upload.Report is null ? [] : [ViewReport]);
-
-    private static bool IsBillingFile(string name)
-    {
-        var lower = name.ToLowerInvariant();
-        return lower.EndsWith(".csv", StringComparison.Ordinal) || lower.EndsWith(".csv.gz", StringComparison.Ordinal) || lower.EndsWith(".parquet", StringComparison.Ordinal);
-    }
 
     /// <summary>Only the name, and only characters every filesystem takes; the original is what the user sees anyway.</summary>
     private static string SafeFileName(string? name)
