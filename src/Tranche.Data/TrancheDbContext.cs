@@ -41,6 +41,10 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<Upload> Uploads => Set<Upload>();
 
+    public DbSet<Commitment> Commitments => Set<Commitment>();
+
+    public DbSet<SandboxCommitment> SandboxCommitments => Set<SandboxCommitment>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -140,6 +144,7 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
         });
 
         MapBillingFacts(modelBuilder);
+        MapInventory(modelBuilder);
         ApplySnakeCaseColumns(modelBuilder);
         ApplyOrgFilter(modelBuilder);
     }
@@ -257,6 +262,36 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             period.HasIndex(p => new { p.OrgId, p.ResourceId });
             period.HasOne<BillingPeriod>().WithMany().HasForeignKey(p => p.BillingPeriodId).OnDelete(DeleteBehavior.Cascade);
             period.HasOne<BilledResource>().WithMany().HasForeignKey(p => p.ResourceId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+
+    private static void MapInventory(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Commitment>(commitment =>
+        {
+            commitment.ToTable("commitments");
+            commitment.HasKey(c => c.Id);
+            commitment.Property(c => c.Id).ValueGeneratedNever();
+            commitment.Property(c => c.Provider).HasMaxLength(16);
+            commitment.Property(c => c.ProviderCommitmentId).HasMaxLength(500);
+            commitment.Property(c => c.Source).HasMaxLength(16);
+            commitment.Property(c => c.Type).HasMaxLength(64);
+            commitment.Property(c => c.Category).HasMaxLength(16);
+            commitment.Property(c => c.Unit).HasMaxLength(32);
+            commitment.Property(c => c.Currency).HasMaxLength(3);
+            commitment.Property(c => c.ProviderState).HasMaxLength(16);
+            commitment.HasIndex(c => new { c.OrgId, c.Provider, c.ProviderCommitmentId }).IsUnique();
+            commitment.HasIndex(c => new { c.OrgId, c.UpdatedAt });
+            commitment.HasOne<Org>().WithMany().HasForeignKey(c => c.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<SandboxCommitment>(commitment =>
+        {
+            commitment.ToTable("sandbox_commitments");
+            commitment.HasKey(c => new { c.OrgId, c.Provider, c.ProviderCommitmentId });
+            commitment.Property(c => c.Provider).HasMaxLength(16);
+            commitment.Property(c => c.ProviderCommitmentId).HasMaxLength(500);
+            commitment.HasOne<Org>().WithMany().HasForeignKey(c => c.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

@@ -3,6 +3,7 @@ using Tranche.Data;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 using Tranche.Server.V1;
+using Tranche.Server.V1.Commitments;
 
 namespace Tranche.Server;
 
@@ -68,6 +69,7 @@ public static class TrancheServer
         builder.Services.AddTrancheTelemetry(builder.Configuration);
         builder.Services.AddSingleton<UploadQueue>();
         builder.Services.AddHostedService<UploadProcessor>();
+        builder.Services.AddSingleton<InventoryStore>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -93,6 +95,8 @@ public static class TrancheServer
         app.MapAuditEvents();
         app.MapResources();
         app.MapUploads();
+        app.MapCommitments();
+        app.MapMetrics();
         configureApp?.Invoke(app);
 
         return app;

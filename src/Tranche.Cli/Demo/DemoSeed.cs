@@ -5,6 +5,8 @@ using Tranche.Data;
 using Tranche.Domain.Tenancy;
 using Tranche.Ingest;
 using Tranche.Ingest.Generation;
+using Tranche.Providers;
+using Tranche.Providers.Sandbox;
 
 namespace Tranche.Cli.Demo;
 
@@ -90,7 +92,7 @@ public static class DemoSeed
             var folder = Path.Combine(dataDirectory, "tmp", "demo-billing-" + org.Id.ToString("N"));
             try
             {
-                FocusGenerator.Generate(new GenerateRequest(provider, BillingDays, Seed: 1000 + i, folder)
+                var manifest = FocusGenerator.Generate(new GenerateRequest(provider, BillingDays, Seed: 1000 + i, folder)
                 {
                     End = DateOnly.FromDateTime(now),
                     Instances = instances,
@@ -100,6 +102,14 @@ public static class DemoSeed
                 {
                     throw new InvalidOperationException($"Demo billing data for {org.Name} did not load: {report.Problem}");
                 }
+
+                // The org's sandbox account holds the same commitments its billing data shows; a sync brings in their terms.
+                await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(org.Id));
+                var sandbox = new SandboxCloud(db);
+                await sandbox.AddAsync(org.Id, SandboxTerms.For([.. manifest.Commitments.Select(c => new FleetCommitment(
+                    provider, c.Id, c.Name, c.Type, c.Category, c.BillingAccountId, c.InstanceType, c.InstanceFamily, c.Region, c.Quantity, c.HourlyFee, c.Start, c.End))]),
+                    now, cancellationToken);
+                await CommitmentSync.RunAsync(db, sandbox.Inventory(provider), org.Id, now, cancellationToken);
             }
             finally
             {

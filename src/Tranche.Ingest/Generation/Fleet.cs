@@ -148,7 +148,8 @@ internal sealed class Fleet
 
     /// <summary>
     /// Commitments as a real org ends up with them: one bought long ago that expires inside the window, one bought
-    /// mid-window, one sized before a decline (so part goes unused), and a spend commitment over everything.
+    /// mid-window, one due for renewal just after the window, one sized before a decline (so part goes unused), and a
+    /// spend commitment over everything.
     /// </summary>
     private static List<OwnedCommitment> ChooseCommitments(ProviderProfile profile, List<Workload> workloads, Random random, DateTime start, int days)
     {
@@ -182,6 +183,13 @@ internal sealed class Fleet
         {
             var (key, typical, _, first) = byPool[1];
             commitments.Add(Usage(key, first, Math.Max(1, Math.Round(typical * 0.5)), start.AddDays(days / 2), end.AddDays(365 - days / 2), "new"));
+        }
+
+        if (byPool.Count > 2)
+        {
+            // Bought about a year before the window ends and due for renewal just after it.
+            var (key, typical, _, first) = byPool[2];
+            commitments.Add(Usage(key, first, Math.Max(1, Math.Round(typical * 0.7)), end.AddDays(-353), end.AddDays(12), "renewal-due"));
         }
 
         if (byPool.FirstOrDefault(p => p.Declining) is { First: not null } shrinking)

@@ -20,7 +20,10 @@ public sealed record GeneratedFile(string Path, DateTime BillingPeriodStart, lon
 
 public sealed record GeneratedWorkload(string Name, string InstanceType, string Region, string SubAccount, double BaseCount, string Shape);
 
-public sealed record GeneratedCommitment(string Id, string Name, string Type, string? InstanceType, string? Region, double Quantity, decimal HourlyFee, DateTime Start, DateTime End);
+/// <summary>A commitment the generated account owns; <see cref="Category"/> is <c>Usage</c> (instances) or <c>Spend</c> (currency per hour).</summary>
+public sealed record GeneratedCommitment(
+    string Id, string Name, string Type, string Category, string BillingAccountId, string? InstanceType, string? InstanceFamily, string? Region, double Quantity,
+    decimal HourlyFee, DateTime Start, DateTime End);
 
 public sealed record GenerationManifest(
     string Provider,
@@ -156,7 +159,8 @@ public static class FocusGenerator
             request.End,
             files,
             [.. fleet.Workloads.Select(w => new GeneratedWorkload(w.Name, w.Instance.Type, w.Region.Id, w.Account.Name, Math.Round(w.BaseCount, 2), w.Shape.Describe()))],
-            [.. fleet.Commitments.Select(c => new GeneratedCommitment(c.Id, c.Name, c.Type, c.Instance?.Type, c.RegionId, c.Quantity, c.HourlyFee, c.Start, c.End))]);
+            [.. fleet.Commitments.Select(c => new GeneratedCommitment(
+                c.Id, c.Name, c.Type, c.Category, profile.BillingAccountId, c.Instance?.Type, c.Instance?.Family, c.RegionId, c.Quantity, c.HourlyFee, c.Start, c.End))]);
         File.WriteAllText(Path.Combine(request.OutputDirectory, GenerationManifest.FileName), JsonSerializer.Serialize(manifest, GenerationManifest.Json));
         return manifest;
     }

@@ -456,6 +456,178 @@ namespace Tranche.Data.Migrations.Postgres
                     b.ToTable("charge_days", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.Commitment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("AvailabilityZone")
+                        .HasColumnType("text")
+                        .HasColumnName("availability_zone");
+
+                    b.Property<string>("BillingAccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("category");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
+                    b.Property<DateTime>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<int?>("InstanceCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("instance_count");
+
+                    b.Property<string>("InstanceFamily")
+                        .HasColumnType("text")
+                        .HasColumnName("instance_family");
+
+                    b.Property<string>("InstanceType")
+                        .HasColumnType("text")
+                        .HasColumnName("instance_type");
+
+                    b.Property<bool?>("IsFlexible")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_flexible");
+
+                    b.Property<bool?>("IsMultiAz")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_multi_az");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OfferingClass")
+                        .HasColumnType("text")
+                        .HasColumnName("offering_class");
+
+                    b.Property<string>("OfferingId")
+                        .HasColumnType("text")
+                        .HasColumnName("offering_id");
+
+                    b.Property<string>("OrderId")
+                        .HasColumnType("text")
+                        .HasColumnName("order_id");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("PaymentOption")
+                        .HasColumnType("text")
+                        .HasColumnName("payment_option");
+
+                    b.Property<string>("PlanType")
+                        .HasColumnType("text")
+                        .HasColumnName("plan_type");
+
+                    b.Property<string>("ProductDescription")
+                        .HasColumnType("text")
+                        .HasColumnName("product_description");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderCommitmentId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("provider_commitment_id");
+
+                    b.Property<string>("ProviderState")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider_state");
+
+                    b.Property<double>("Quantity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("quantity");
+
+                    b.Property<long>("RecurringHourlyCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("recurring_hourly_cost");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("text")
+                        .HasColumnName("region_id");
+
+                    b.Property<string>("ResourceGroup")
+                        .HasColumnType("text")
+                        .HasColumnName("resource_group");
+
+                    b.Property<string>("Scope")
+                        .HasColumnType("text")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("source");
+
+                    b.Property<DateTime>("StartsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_at");
+
+                    b.Property<string>("Tenancy")
+                        .HasColumnType("text")
+                        .HasColumnName("tenancy");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("type");
+
+                    b.Property<string>("Unit")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("unit");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("UpfrontCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("upfront_cost");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "UpdatedAt");
+
+                    b.HasIndex("OrgId", "Provider", "ProviderCommitmentId")
+                        .IsUnique();
+
+                    b.ToTable("commitments", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.CommitmentCoverage", b =>
                 {
                     b.Property<Guid>("BillingPeriodId")
@@ -691,6 +863,36 @@ namespace Tranche.Data.Migrations.Postgres
                     b.HasIndex("OrgId", "ResourceId");
 
                     b.ToTable("resource_periods", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.SandboxCommitment", b =>
+                {
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderCommitmentId")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("provider_commitment_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Document")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("document");
+
+                    b.HasKey("OrgId", "Provider", "ProviderCommitmentId");
+
+                    b.ToTable("sandbox_commitments", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.Upload", b =>
@@ -961,6 +1163,15 @@ namespace Tranche.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tranche.Data.Commitment", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tranche.Data.CommitmentCoverage", b =>
                 {
                     b.HasOne("Tranche.Data.BillingPeriod", null)
@@ -1019,6 +1230,15 @@ namespace Tranche.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("ResourceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.SandboxCommitment", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

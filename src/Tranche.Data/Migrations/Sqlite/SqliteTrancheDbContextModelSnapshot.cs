@@ -449,6 +449,178 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("charge_days", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.Commitment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("AvailabilityZone")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("availability_zone");
+
+                    b.Property<string>("BillingAccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_account_id");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("category");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("currency");
+
+                    b.Property<DateTime>("EndsAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ends_at");
+
+                    b.Property<int?>("InstanceCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("instance_count");
+
+                    b.Property<string>("InstanceFamily")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instance_family");
+
+                    b.Property<string>("InstanceType")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instance_type");
+
+                    b.Property<bool?>("IsFlexible")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_flexible");
+
+                    b.Property<bool?>("IsMultiAz")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_multi_az");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OfferingClass")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("offering_class");
+
+                    b.Property<string>("OfferingId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("offering_id");
+
+                    b.Property<string>("OrderId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("order_id");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("PaymentOption")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payment_option");
+
+                    b.Property<string>("PlanType")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_type");
+
+                    b.Property<string>("ProductDescription")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("product_description");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderCommitmentId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_commitment_id");
+
+                    b.Property<string>("ProviderState")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_state");
+
+                    b.Property<double>("Quantity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("quantity");
+
+                    b.Property<long>("RecurringHourlyCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recurring_hourly_cost");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("region_id");
+
+                    b.Property<string>("ResourceGroup")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_group");
+
+                    b.Property<string>("Scope")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<DateTime>("StartsAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("starts_at");
+
+                    b.Property<string>("Tenancy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenancy");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<string>("Unit")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unit");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("UpfrontCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("upfront_cost");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "UpdatedAt");
+
+                    b.HasIndex("OrgId", "Provider", "ProviderCommitmentId")
+                        .IsUnique();
+
+                    b.ToTable("commitments", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.CommitmentCoverage", b =>
                 {
                     b.Property<Guid>("BillingPeriodId")
@@ -684,6 +856,36 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.HasIndex("OrgId", "ResourceId");
 
                     b.ToTable("resource_periods", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.SandboxCommitment", b =>
+                {
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderCommitmentId")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_commitment_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Document")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("document");
+
+                    b.HasKey("OrgId", "Provider", "ProviderCommitmentId");
+
+                    b.ToTable("sandbox_commitments", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.Upload", b =>
@@ -954,6 +1156,15 @@ namespace Tranche.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tranche.Data.Commitment", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tranche.Data.CommitmentCoverage", b =>
                 {
                     b.HasOne("Tranche.Data.BillingPeriod", null)
@@ -1012,6 +1223,15 @@ namespace Tranche.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("ResourceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.SandboxCommitment", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
