@@ -7,9 +7,16 @@ using Tranche.Ingest.Generation;
 // Ingest benchmark: a FOCUS export of about --rows rows as CSV and as Parquet, loaded end to end by the published
 // `tranche ingest` (a fresh SQLite database each time, peak memory read from /proc), beside bare DuckDB aggregations
 // of the same file as the floor. Usage: dotnet run -c Release --project bench/Tranche.Bench -- ingest [rows] [work dir]
+// Inventory benchmark seed: dotnet run -c Release --project bench/Tranche.Bench -- seed-inventory <database> [commitments] [days]
+if (args.Length > 1 && args[0] == "seed-inventory")
+{
+    return await InventorySeed.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000,
+        args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 365);
+}
+
 if (args.Length == 0 || args[0] != "ingest")
 {
-    Console.Error.WriteLine("usage: Tranche.Bench ingest [rows=10000000] [work-dir=/tmp/tranche-bench]");
+    Console.Error.WriteLine("usage: Tranche.Bench ingest [rows=10000000] [work-dir=/tmp/tranche-bench] | seed-inventory <database> [commitments=10000] [days=365]");
     return 2;
 }
 

@@ -1,13 +1,18 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Tranche.Data;
 using Tranche.Domain.Commitments;
 using Tranche.Ingest;
 using Tranche.Ingest.Generation;
 using Tranche.Providers;
 using Tranche.Providers.Sandbox;
+using Tranche.Server.Api;
+using Tranche.Server.V1.Commitments;
 using Tranche.Testing;
 
 namespace Tranche.Server.Tests;
@@ -390,6 +395,39 @@ public abstract class CommitmentsApiTests<TFixture>(TFixture fixture) : ApiTests
         Assert.InRange(metrics.GetProperty("coverage").GetDouble(), 0.01, 1);
         Assert.InRange(metrics.GetProperty("utilization").GetDouble(), 0.01, 1);
         Assert.True(metrics.GetProperty("expiring_savings").GetDecimal() != 0, "The renewal-due commitment ends within 30 days.");
+    }
+
+    [Fact]
+    public async Task The_streamed_listing_writes_exactly_the_published_record()
+    {
+        var (generated, _, _) = await GeneratedAsync("azure");
+        var (hand, _) = await HandInventoryAsync();
+        var store = Server.App.Services.GetRequiredService<InventoryStore>();
+        var now = DateTime.UtcNow;
+        var compared = 0;
+        foreach (var org in (Guid[])[generated, hand])
+        {
+            await using var db = Server.Db(org);
+            var snapshot = await store.GetAsync(db, org, Cancel);
+            foreach (var (from, to) in (ValueTuple<DateOnly, DateOnly>[])[(Today.AddDays(-40), Today.AddDays(5)), (Today.AddDays(-5), Today.AddDays(-1)), (Today.AddDays(10), Today.AddDays(20))])
+            {
+                var window = snapshot.Window(from, to);
+                for (var i = 0; i < snapshot.Items.Count; i++)
+                {
+                    var view = new CommitmentView(snapshot.Items[i], window[i], from, to, now);
+                    var buffer = new ArrayBufferWriter<byte>();
+                    using (var writer = CommitmentJson.CreateWriter(buffer))
+                    {
+                        CommitmentJson.Write(writer, view, from, to);
+                    }
+
+                    Assert.Equal(JsonSerializer.Serialize(CommitmentsApi.ToResponse(view, from, to), ApiJson.Options), Encoding.UTF8.GetString(buffer.WrittenSpan));
+                    compared++;
+                }
+            }
+        }
+
+        Assert.True(compared > 10);
     }
 
     [Fact]

@@ -39,54 +39,54 @@ public sealed class FieldFilterException(string field, string message) : Excepti
 /// Turns the <c>filter</c> query parameter of the commitment listings into a predicate, parsed once and compiled into a tree
 /// of closures with typed constants, so evaluating it does not allocate.
 /// </summary>
-/// <remarks>
-/// The grammar, written to be pasted into an OpenAPI description:
-/// <code><![CDATA[
-/// `filter` is a JSON object or array (URL-encoded in the query string). Omitted, empty or `null` matches everything.
-///
-/// **Criteria object**: every key must hold (AND).
-///
-/// - `{"status": "active"}`: the field equals the value.
-/// - `{"region": ["us-east-1", "us-west-2"]}`: the field equals any of the values (a `null` in the list matches no value).
-/// - `{"az": null}`: the field has no value.
-/// - `{"utilization": {"gte": 0.5, "lt": 0.9}}`: an operator object; every operator in it must hold. Operators:
-///   `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (array), `not_in` (array), `contains` (text: case-insensitive substring),
-///   `like` (text), `is_null` (`true` or `false`), `is_not_null` (`true` or `false`), and the symbols below.
-/// - `{"and": [f1, f2]}`, `{"or": [f1, f2]}`, `{"not": f}`: combinators, where each `f` is any filter of this grammar.
-///   They may stand beside field keys; a field named `and`, `or` or `not` can be filtered with the single-criterion form.
-///
-/// **Single criterion**: `{"field": "type", "op": "=", "value": "Standard"}`. An object whose keys are exactly `field`,
-/// `op` and `value` (`value` may be left out for `is_null` and `is_not_null`) is read this way. Operators:
-/// `=` `==` `eq` (equal), `!=` `<>` `ne` (not equal), `>` `gt`, `>=` `gte`, `<` `lt`, `<=` `lte`,
-/// `in` and `not_in` (value is an array), `contains` (text, case-insensitive substring),
-/// `like` (text, SQL LIKE: `%` any run of characters, `_` one character, case-insensitive, no escape character,
-/// the whole text must match), `is_null` and `is_not_null` (value ignored).
-///
-/// **Array** `[f1, f2]`: every filter must hold (AND).
-///
-/// Rules:
-///
-/// - Field names are the published snake_case names (also matched case-insensitively); operator names and the keys
-///   `and`, `or`, `not`, `field`, `op`, `value` are case-insensitive.
-/// - Values by field type: text takes a string (a JSON number is compared as its text, e.g. `10`); number takes a JSON
-///   number or a numeric string (`"0.5"`, invariant culture); boolean takes `true` or `false` (or the strings `"true"`,
-///   `"false"`); date takes `YYYY-MM-DD` (a date-time at exactly midnight UTC is also accepted); timestamp takes ISO 8601
-///   `YYYY-MM-DDTHH:MM[:SS[.fffffff]]` (`T` or a space) with `Z` or an offset (none means UTC), or `YYYY-MM-DD` meaning
-///   midnight UTC.
-/// - Text compares case-insensitively, also for `gt`/`lt` ordering (ordinal, ignoring case); numbers numerically;
-///   dates and timestamps chronologically. Ranges do not apply to booleans; `contains` and `like` apply to text only.
-/// - A field with no value fails every comparison except `is_null`, `ne` and `not_in`, for which it differs from every
-///   value. `eq` (`=`) with `null` means `is_null`; `ne` (`!=`) with `null` means `is_not_null`.
-/// - `{}` and `[]` match everything; `{"or": []}` and `"in": []` match nothing.
-/// - At most 16 levels of nesting (the filter itself is the first; each array, `and`, `or` and `not` opens another) and
-///   at most 1000 criteria (each comparison, each `and`, `or`, `not`, each array of filters and each empty object
-///   counts one).
-/// - An unknown field or operator, a value of the wrong type, or malformed JSON is refused with 422, naming the field,
-///   operator or value.
-/// ]]></code>
-/// </remarks>
+/// <remarks>The grammar is <see cref="Grammar"/>.</remarks>
 public static class FieldFilter
 {
+    /// <summary>The grammar, as documentation for API readers (Markdown, pasted into the OpenAPI description).</summary>
+    public const string Grammar = """
+        `filter` is a JSON object or array (URL-encoded in the query string). Omitted, empty or `null` matches everything.
+
+        **Criteria object**: every key must hold (AND).
+
+        - `{"status": "active"}`: the field equals the value.
+        - `{"region": ["us-east-1", "us-west-2"]}`: the field equals any of the values (a `null` in the list matches no value).
+        - `{"az": null}`: the field has no value.
+        - `{"utilization": {"gte": 0.5, "lt": 0.9}}`: an operator object; every operator in it must hold. Operators:
+          `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (array), `not_in` (array), `contains` (text: case-insensitive substring),
+          `like` (text), `is_null` (`true` or `false`), `is_not_null` (`true` or `false`), and the symbols below.
+        - `{"and": [f1, f2]}`, `{"or": [f1, f2]}`, `{"not": f}`: combinators, where each `f` is any filter of this grammar.
+          They may stand beside field keys; a field named `and`, `or` or `not` can be filtered with the single-criterion form.
+
+        **Single criterion**: `{"field": "type", "op": "=", "value": "Standard"}`. An object whose keys are exactly `field`,
+        `op` and `value` (`value` may be left out for `is_null` and `is_not_null`) is read this way. Operators:
+        `=` `==` `eq` (equal), `!=` `<>` `ne` (not equal), `>` `gt`, `>=` `gte`, `<` `lt`, `<=` `lte`,
+        `in` and `not_in` (value is an array), `contains` (text, case-insensitive substring),
+        `like` (text, SQL LIKE: `%` any run of characters, `_` one character, case-insensitive, no escape character,
+        the whole text must match), `is_null` and `is_not_null` (value ignored).
+
+        **Array** `[f1, f2]`: every filter must hold (AND).
+
+        Rules:
+
+        - Field names are the published snake_case names (also matched case-insensitively); operator names and the keys
+          `and`, `or`, `not`, `field`, `op`, `value` are case-insensitive.
+        - Values by field type: text takes a string (a JSON number is compared as its text, e.g. `10`); number takes a JSON
+          number or a numeric string (`"0.5"`, invariant culture); boolean takes `true` or `false` (or the strings `"true"`,
+          `"false"`); date takes `YYYY-MM-DD` (a date-time at exactly midnight UTC is also accepted); timestamp takes ISO 8601
+          `YYYY-MM-DDTHH:MM[:SS[.fffffff]]` (`T` or a space) with `Z` or an offset (none means UTC), or `YYYY-MM-DD` meaning
+          midnight UTC.
+        - Text compares case-insensitively, also for `gt`/`lt` ordering (ordinal, ignoring case); numbers numerically;
+          dates and timestamps chronologically. Ranges do not apply to booleans; `contains` and `like` apply to text only.
+        - A field with no value fails every comparison except `is_null`, `ne` and `not_in`, for which it differs from every
+          value. `eq` (`=`) with `null` means `is_null`; `ne` (`!=`) with `null` means `is_not_null`.
+        - `{}` and `[]` match everything; `{"or": []}` and `"in": []` match nothing.
+        - At most 16 levels of nesting (the filter itself is the first; each array, `and`, `or` and `not` opens another) and
+          at most 1000 criteria (each comparison, each `and`, `or`, `not`, each array of filters and each empty object
+          counts one).
+        - An unknown field or operator, a value of the wrong type, or malformed JSON is refused with 422, naming the field,
+          operator or value.
+        """;
+
     private const int MaxLevels = 16;
     private const int MaxCriteria = 1000;
 

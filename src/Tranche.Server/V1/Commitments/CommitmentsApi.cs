@@ -137,9 +137,7 @@ internal static class CommitmentsApi
             .Produces<PubChartResponse>();
     }
 
-    private static string FilterGrammar => "**filter**: " + FilterGrammarText;
-
-    private const string FilterGrammarText = "(grammar)";
+    private static string FilterGrammar => "**filter**: " + FieldFilter.Grammar;
 
     private sealed record Selection(string Provider, DateOnly From, DateOnly To, string? Search, string? Filter, string OrderBy, bool Descending);
 
@@ -171,15 +169,15 @@ internal static class CommitmentsApi
 
         var now = time.GetUtcNow().UtcDateTime;
         var offset = PaginationMetadata.Offset(page, pageSize);
-        var rows = new List<PublicCommitmentResponse>(Math.Max(0, Math.Min(pageSize, listing.Indexes.Length - offset)));
+        var views = new List<CommitmentView>(Math.Max(0, Math.Min(pageSize, listing.Indexes.Length - offset)));
         for (var i = offset; i < listing.Indexes.Length && i < offset + pageSize; i++)
         {
             var index = listing.Indexes[i];
-            rows.Add(ToResponse(new CommitmentView(snapshot.Items[index], listing.Window[index], selection.From, selection.To, now), selection.From, selection.To));
+            views.Add(new CommitmentView(snapshot.Items[index], listing.Window[index], selection.From, selection.To, now));
         }
 
         PaginationMetadata.For(listing.Indexes.Length, page, pageSize).WriteTo(context.Response);
-        return TypedResults.Ok(rows);
+        return new CommitmentJson.Page(views, selection.From, selection.To);
     }
 
     private static async Task<IResult> Ids(HttpContext context, TrancheDbContext db, InventoryStore store, TimeProvider time)
@@ -266,7 +264,8 @@ internal static class CommitmentsApi
         return (snapshot, listing);
     }
 
-    private static PublicCommitmentResponse ToResponse(CommitmentView view, DateOnly from, DateOnly to)
+    /// <summary>The published record of a commitment: the contract <see cref="CommitmentJson"/> writes by hand (tests compare them).</summary>
+    internal static PublicCommitmentResponse ToResponse(CommitmentView view, DateOnly from, DateOnly to)
     {
         var item = view.Item;
         var days = new List<DailyUtilizationResponse>(view.Window.Days);
