@@ -70,6 +70,7 @@ public static class TrancheServer
         builder.Services.AddSingleton<UploadQueue>();
         builder.Services.AddHostedService<UploadProcessor>();
         builder.Services.AddSingleton<InventoryStore>();
+        builder.Services.AddSingleton<AnswerCache>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

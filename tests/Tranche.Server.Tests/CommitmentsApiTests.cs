@@ -431,6 +431,33 @@ public abstract class CommitmentsApiTests<TFixture>(TFixture fixture) : ApiTests
     }
 
     [Fact]
+    public async Task A_repeated_answer_is_the_same_answer_and_gzip_when_the_client_accepts_it()
+    {
+        var (org, key, _) = await GeneratedAsync("gcp");
+        using var client = Server.Client(key);
+        foreach (var url in (string[])[
+            $"/v1/org/{org}/commitments?provider=gcp&start_date={D(Today.AddDays(-20))}&end_date={D(Today)}&order_by=monthly_savings&page_size=2&page=2",
+            $"/v1/org/{org}/commitments/chart?provider=gcp&start_date={D(Today.AddDays(-20))}&end_date={D(Today.AddDays(20))}"])
+        {
+            var first = await client.GetAsync(url, Cancel);
+            var again = await client.GetAsync(url, Cancel);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+            var gzipped = await client.SendAsync(request, Cancel);
+
+            await AssertStatusAsync(HttpStatusCode.OK, gzipped);
+            Assert.Equal(["gzip"], gzipped.Content.Headers.ContentEncoding);
+            await using var unzip = new System.IO.Compression.GZipStream(await gzipped.Content.ReadAsStreamAsync(Cancel), System.IO.Compression.CompressionMode.Decompress);
+            using var reader = new StreamReader(unzip);
+            var text = await first.Content.ReadAsStringAsync(Cancel);
+            Assert.Equal(text, await again.Content.ReadAsStringAsync(Cancel));
+            Assert.Equal(text, await reader.ReadToEndAsync(Cancel));
+            Assert.Empty(first.Content.Headers.ContentEncoding);
+            Assert.Equal(first.Headers.TryGetValues("X-Pagination", out var a) ? a : [], gzipped.Headers.TryGetValues("X-Pagination", out var b) ? b : []);
+        }
+    }
+
+    [Fact]
     public async Task Unpublished_providers_and_other_orgs_see_nothing()
     {
         var (org, key, _) = await GeneratedAsync("aws");

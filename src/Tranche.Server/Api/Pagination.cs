@@ -40,6 +40,7 @@ public sealed record PaginationMetadata(
     /// <summary>Rows to skip for <paramref name="page"/> (1-based); a page far past the end skips everything rather than overflowing.</summary>
     public static int Offset(int page, int pageSize) => (int)Math.Min((long)(page - 1) * pageSize, int.MaxValue);
 
-    public void WriteTo(HttpResponse response) =>
-        response.Headers[HeaderName] = JsonSerializer.Serialize(this, ApiJson.Options);
+    public void WriteTo(HttpResponse response) => response.Headers[HeaderName] = ToHeaderValue();
+
+    public string ToHeaderValue() => JsonSerializer.Serialize(this, ApiJson.Options);
 }

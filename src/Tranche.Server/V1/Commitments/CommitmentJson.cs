@@ -172,6 +172,9 @@ internal static class CommitmentJson
         var days = item.Days;
         var first = Math.Max(0, days.IndexOf(from));
         var last = Math.Min(days.Count - 1, days.IndexOf(to));
+        var startDay = item.Start is { } start ? DateOnly.FromDateTime(start) : DateOnly.MinValue;
+        var endDay = item.End is { } end ? DateOnly.FromDateTime(end) : DateOnly.MaxValue;
+        Span<byte> date = stackalloc byte[10];
         for (var i = first; i <= last; i++)
         {
             if (!days.Present[i])
@@ -181,12 +184,13 @@ internal static class CommitmentJson
 
             var day = days.Day(i);
             w.WriteStartObject();
-            w.WriteString(Date, day.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString(Date, IsoDate(day.Day, date));
             w.WriteNumber(ReservationUtilization, day.Utilization);
             Money(w, CoveredCost, day.CoveredOnDemand);
             Money(w, Cost, day.Cost);
             Money(w, PotentialSavings, day.PotentialSavings);
-            w.WriteNumber(RunningHours, item.HoursInForce(day.Day));
+            // Only the first and last day of a term can be partial.
+            w.WriteNumber(RunningHours, day.Day > startDay && day.Day < endDay ? 24 : item.HoursInForce(day.Day));
             Money(w, Savings, day.Savings);
             Money(w, UnutilizedCommit, day.UnusedCost);
             Money(w, GriFees, 0);
@@ -196,6 +200,25 @@ internal static class CommitmentJson
 
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private static ReadOnlySpan<byte> IsoDate(DateOnly day, Span<byte> text)
+    {
+        Digits(text[..4], day.Year);
+        text[4] = (byte)'-';
+        Digits(text.Slice(5, 2), day.Month);
+        text[7] = (byte)'-';
+        Digits(text.Slice(8, 2), day.Day);
+        return text;
+
+        static void Digits(Span<byte> into, int value)
+        {
+            for (var i = into.Length - 1; i >= 0; i--)
+            {
+                into[i] = (byte)('0' + value % 10);
+                value /= 10;
+            }
+        }
     }
 
     /// <summary>A computed amount rounded half away from zero to a billionth, as the records round it.</summary>

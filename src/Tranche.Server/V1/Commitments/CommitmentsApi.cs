@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using Tranche.Data;
 using Tranche.Domain.Commitments;
 using Tranche.Domain.Querying;
@@ -159,36 +161,70 @@ internal static class CommitmentsApi
         return new Selection(provider ?? "", from, to, search, filter, orderBy ?? "end_date", desc);
     }
 
-    private static async Task<IResult> List(HttpContext context, TrancheDbContext db, InventoryStore store, TimeProvider time)
+    private static async Task<IResult> List(HttpContext context, TrancheDbContext db, InventoryStore store, AnswerCache answers, TimeProvider time)
     {
         var query = new QueryArgs(context.Request);
         var selection = ReadSelection(query, withOrder: true);
         var page = query.Int("page", 1, 1, int.MaxValue);
         var pageSize = query.Int("page_size", 10, 1, 10_000);
-        var (snapshot, listing) = await SelectAsync(context, db, store, time, query, selection);
+        var (snapshot, listing, listingKey) = await SelectAsync(context, db, store, time, query, selection);
+        var orgId = context.Org().OrgId;
+        var answerKey = $"list\u001f{listingKey}\u001f{page}\u001f{pageSize}";
+        if (answers.TryGet(orgId, snapshot.Version, answerKey, out var kept))
+        {
+            return new KeptAnswer(kept);
+        }
 
         var now = time.GetUtcNow().UtcDateTime;
         var offset = PaginationMetadata.Offset(page, pageSize);
         var views = new List<CommitmentView>(Math.Max(0, Math.Min(pageSize, listing.Indexes.Length - offset)));
+        long estimate = 2;
         for (var i = offset; i < listing.Indexes.Length && i < offset + pageSize; i++)
         {
             var index = listing.Indexes[i];
             views.Add(new CommitmentView(snapshot.Items[index], listing.Window[index], selection.From, selection.To, now));
+            estimate += 2_000 + 400L * listing.Window[index].Days;
         }
 
-        PaginationMetadata.For(listing.Indexes.Length, page, pageSize).WriteTo(context.Response);
-        return new CommitmentJson.Page(views, selection.From, selection.To);
+        var pagination = PaginationMetadata.For(listing.Indexes.Length, page, pageSize);
+        if (!answers.Enabled || estimate > AnswerCache.LargestKeptAnswer)
+        {
+            // Too large to keep: written as it is made.
+            pagination.WriteTo(context.Response);
+            return new CommitmentJson.Page(views, selection.From, selection.To);
+        }
+
+        var body = new ArrayBufferWriter<byte>((int)Math.Max(256, estimate));
+        using (var writer = CommitmentJson.CreateWriter(body))
+        {
+            writer.WriteStartArray();
+            foreach (var view in views)
+            {
+                CommitmentJson.Write(writer, view, selection.From, selection.To);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        var answer = new AnswerCache.Answer(body.WrittenSpan.ToArray(), pagination.ToHeaderValue());
+        answers.Keep(orgId, snapshot.Version, answerKey, answer);
+        return new KeptAnswer(answer);
+    }
+
+    private sealed class KeptAnswer(AnswerCache.Answer answer) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => AnswerCache.SendAsync(httpContext, answer);
     }
 
     private static async Task<IResult> Ids(HttpContext context, TrancheDbContext db, InventoryStore store, TimeProvider time)
     {
         var query = new QueryArgs(context.Request);
         var selection = ReadSelection(query, withOrder: true);
-        var (snapshot, listing) = await SelectAsync(context, db, store, time, query, selection);
+        var (snapshot, listing, _) = await SelectAsync(context, db, store, time, query, selection);
         return TypedResults.Ok(new IdsResponse([.. listing.Indexes.Select(i => snapshot.Items[i].Id.ToString())]));
     }
 
-    private static async Task<IResult> Chart(HttpContext context, TrancheDbContext db, InventoryStore store, TimeProvider time)
+    private static async Task<IResult> Chart(HttpContext context, TrancheDbContext db, InventoryStore store, AnswerCache answers, TimeProvider time)
     {
         var query = new QueryArgs(context.Request);
         var selection = ReadSelection(query, withOrder: false);
@@ -197,20 +233,29 @@ internal static class CommitmentsApi
             query.Fail("end_date", "The chart covers at most ten years.");
         }
 
-        var (snapshot, listing) = await SelectAsync(context, db, store, time, query, selection);
+        var (snapshot, listing, listingKey) = await SelectAsync(context, db, store, time, query, selection);
+        var orgId = context.Org().OrgId;
+        if (answers.TryGet(orgId, snapshot.Version, "chart\u001f" + listingKey, out var kept))
+        {
+            return new KeptAnswer(kept);
+        }
+
         var now = time.GetUtcNow().UtcDateTime;
         var commitments = listing.Indexes.Select(i => snapshot.Items[i])
             .Select(item => new ChartCommitment(item.Days, item.Start, item.End, item.ScheduledHourlyCost,
                 CommitmentLifecycle.IsActiveAt(now, item.Start, item.End, item.StatusAt(now))))
             .ToList();
         var points = CommitmentChart.Build(commitments, selection.From, selection.To, DateOnly.FromDateTime(now));
-        return TypedResults.Ok(new PubChartResponse([.. points.Select(p => new DataPointResponse(
+        var chart = new PubChartResponse([.. points.Select(p => new DataPointResponse(
             p.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ApiMoney.Of(p.RemainingCommit), ApiMoney.Of(p.LockedCommit), ApiMoney.Of(p.UnlockedCommit),
-            ApiMoney.Of(p.Savings), ApiMoney.Of(p.NetSavings), p.Utilization, ApiMoney.Of(p.UnutilizedCommit), p.IsProjection))]));
+            ApiMoney.Of(p.Savings), ApiMoney.Of(p.NetSavings), p.Utilization, ApiMoney.Of(p.UnutilizedCommit), p.IsProjection))]);
+        var answer = new AnswerCache.Answer(JsonSerializer.SerializeToUtf8Bytes(chart, ApiJson.Options), null);
+        answers.Keep(orgId, snapshot.Version, "chart\u001f" + listingKey, answer);
+        return new KeptAnswer(answer);
     }
 
     /// <summary>Validates the query, then picks and orders the provider's commitments (kept for the next page of the same listing).</summary>
-    private static async Task<(InventorySnapshot, InventoryListing)> SelectAsync(
+    private static async Task<(InventorySnapshot Snapshot, InventoryListing Listing, string Key)> SelectAsync(
         HttpContext context, TrancheDbContext db, InventoryStore store, TimeProvider time, QueryArgs query, Selection selection)
     {
         Func<CommitmentView, bool> predicate = _ => true;
@@ -261,7 +306,7 @@ internal static class CommitmentsApi
             });
             return new InventoryListing([.. order.Select(o => views[o].Index)], window);
         });
-        return (snapshot, listing);
+        return (snapshot, listing, key);
     }
 
     /// <summary>The published record of a commitment: the contract <see cref="CommitmentJson"/> writes by hand (tests compare them).</summary>

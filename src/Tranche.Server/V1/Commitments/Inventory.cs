@@ -183,15 +183,15 @@ internal sealed class InventoryStore
     private readonly ConcurrentDictionary<Guid, InventorySnapshot> _snapshots = new();
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _builds = new();
 
+    // Loads and syncs always move one of these two forward (a replaced billing period is a new row, a removed
+    // commitment is marked, not deleted), so together they name the data an answer was computed from. Both are read
+    // through indexes: the query stays cheap however large the inventory grows.
     private static readonly CompiledQuery<Func<TrancheDbContext, IAsyncEnumerable<DataVersion>>> s_version = new(() => EF.CompileAsyncQuery((TrancheDbContext db) =>
         db.Orgs.Where(o => o.Id == db.ScopedOrgId).Select(o => new DataVersion(
-            db.BillingPeriods.Count(),
             db.BillingPeriods.Max(p => (DateTime?)p.LoadedAt),
-            db.Commitments.Count(),
-            db.Commitments.Max(c => (DateTime?)c.UpdatedAt),
-            db.BilledCommitments.Count()))));
+            db.Commitments.Max(c => (DateTime?)c.UpdatedAt)))));
 
-    private sealed record DataVersion(int Periods, DateTime? LastLoad, int Commitments, DateTime? LastChange, int Billed);
+    private sealed record DataVersion(DateTime? LastLoad, DateTime? LastChange);
 
     public async Task<InventorySnapshot> GetAsync(TrancheDbContext db, Guid orgId, CancellationToken cancellationToken)
     {
@@ -225,7 +225,7 @@ internal sealed class InventoryStore
     {
         await foreach (var v in s_version.For(db)(db).WithCancellation(cancellationToken))
         {
-            return $"{v.Periods}:{v.LastLoad?.Ticks}:{v.Commitments}:{v.LastChange?.Ticks}:{v.Billed}";
+            return $"{v.LastLoad?.Ticks}:{v.LastChange?.Ticks}";
         }
 
         return "";
