@@ -17,6 +17,9 @@ public abstract class BulkWriter
     public abstract Task<long> WriteAsync(string table, IReadOnlyList<string> columns, IEnumerable<object?[]> rows, CancellationToken cancellationToken);
 
     /// <summary>Runs a statement with positional parameters <c>@p0</c>, <c>@p1</c>, ... in the current transaction.</summary>
+    /// <summary>A key as a raw SQL parameter: PostgreSQL takes the uuid, SQLite the text EF Core's provider stores.</summary>
+    public static object KeyParameter(TrancheDbContext db, Guid id) => db.Database.IsNpgsql() ? id : id.ToString().ToUpperInvariant();
+
     public static async Task<int> ExecuteAsync(TrancheDbContext db, string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
         var connection = db.Database.GetDbConnection();
