@@ -6,11 +6,6 @@ namespace Tranche.Ingest;
 /// <summary>Where a scan is: rows read so far out of the estimate, and bytes.</summary>
 public readonly record struct ScanProgress(long RowsRead, long RowsTotal, long BytesRead, long BytesTotal, TimeSpan Elapsed);
 
-/// <summary>
-/// One pass of DuckDB over a source: every row is checked, normalized and aggregated into all the fact groupings at
-/// once (GROUPING SETS share the scan), and the small result is kept in a DuckDB temp table for the loader to read.
-/// Memory is bounded by the number of groups, not by the size of the files.
-/// </summary>
 /// <summary>The statements of a scan that groups on source cells; see <see cref="BillingScan.Plan"/>.</summary>
 /// <param name="Statements">The grouping passes (and their splitting), in order.</param>
 /// <param name="Reads">How many of the first statements read the files (for progress).</param>
@@ -20,6 +15,12 @@ public readonly record struct ScanProgress(long RowsRead, long RowsTotal, long B
 /// <param name="Drop">Drops the intermediate tables.</param>
 internal sealed record ScanPlan(IReadOnlyList<string> Statements, int Reads, int FineReady, string KeyFailures, string Assemble, string Drop);
 
+/// <summary>
+/// DuckDB over a source: every row is checked, normalized and aggregated into all the fact groupings, and the small
+/// result is kept in a DuckDB temp table for the loader to read. Normally by grouping on source cells
+/// (<see cref="Plan"/>); row by row in one pass (<see cref="BuildSql"/>) when key cells fail their checks.
+/// Memory is bounded by the number of groups, not by the size of the files.
+/// </summary>
 internal sealed class BillingScan
 {
     /// <summary>
@@ -131,8 +132,8 @@ internal sealed class BillingScan
             statements,
             Reads: parquet ? statements.Count : 1,
             FineReady: parquet ? 1 : 2,
-            // Row checks on key cells are answered per group; when any fails, the row's other groupings cannot tell
-            // its rows apart, so the plan gives way to the row-by-row scan.
+            // Checks on key cells are answered per fine group; when one fails, the resource groupings (which do not
+            // carry those cells) cannot set the failing rows aside, so the plan gives way to the row-by-row scan.
             KeyFailures: $"SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM ({canonical.GroupSelect($"{table}_fine", ["n"], [], [keyBad])}) WHERE key_bad",
             Assemble: $"""
                 CREATE OR REPLACE TEMP TABLE {table} AS
@@ -149,7 +150,7 @@ internal sealed class BillingScan
                 FROM (SELECT *, {IsSpot} AS is_spot FROM ({resources}))
                 GROUP BY ALL
                 """,
-            Drop: string.Join(" ", passes.Select(p => $"DROP TABLE IF EXISTS {table}_{p.Name};")));
+            Drop: string.Join(" ", passes.Select(p => p.Name).Append("rows").Select(name => $"DROP TABLE IF EXISTS {table}_{name};")));
     }
 
     /// <summary>
