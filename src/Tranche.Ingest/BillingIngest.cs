@@ -64,7 +64,8 @@ public static class BillingIngest
             }));
             try
             {
-                await BillingScan.RunAsync(duck, BillingScan.BuildSql(canonical, source, table), source.Bytes, scanProgress, cancellationToken);
+                await BillingScan.RunAsync(
+                    duck, BillingScan.Plan(canonical, source, table), BillingScan.BuildSql(canonical, source, table), source.Bytes, scanProgress, cancellationToken);
             }
             catch (DuckDBException e)
             {

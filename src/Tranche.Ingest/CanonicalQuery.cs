@@ -73,6 +73,105 @@ internal sealed class CanonicalQuery
             """;
     }
 
+    // ---- grouping on source cells ------------------------------------------------------------------------------
+    //
+    // Canonical keys are functions of a few source cells, and those cells take few distinct values (Parquet even
+    // stores them once per row group). So the scan groups rows on the source cells themselves, which DuckDB hashes
+    // cheaply, and works out the canonical keys and their checks once per group afterwards: tens of thousands of
+    // evaluations of the JSON, regex and enum expressions instead of millions. Only the values that vary per row
+    // (money, quantities, the day of a charge) are computed per row.
+
+    /// <summary>The SQL of a canonical column, in terms of the layer names (to be used inside <see cref="RowSelect"/> or <see cref="GroupSelect"/>).</summary>
+    public string ColumnSql(string name) => _columns.First(c => c.Name == name).Sql;
+
+    /// <summary>The source columns the given canonical columns are computed from.</summary>
+    public IReadOnlyList<string> SourceColumns(IEnumerable<string> canonical) =>
+        SourcesOf(canonical.Select(ColumnSql)).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The source columns the given checks read.</summary>
+    public IReadOnlyList<string> CellsOf(IEnumerable<RowCheck> checks) => SourcesOf(checks.Select(c => c.FailSql)).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Checks on values that vary per row (money, quantities): evaluated per row even when grouping on source cells.
+    /// Every other check concerns key cells only, and is answered once per group.
+    /// </summary>
+    public IReadOnlyList<RowCheck> ValueChecks => [.. _checks.Where(IsValueCheck)];
+
+    public IReadOnlyList<RowCheck> KeyChecks => [.. _checks.Where(c => !IsValueCheck(c))];
+
+    /// <summary>True for a row failing any of <paramref name="checks"/>, in terms of the layer names.</summary>
+    public static string AnyFails(IEnumerable<RowCheck> checks)
+    {
+        var list = checks.ToList();
+        return list.Count == 0 ? "false" : string.Join(" OR ", list.Select(c => $"coalesce({c.FailSql}, false)"));
+    }
+
+    /// <summary>
+    /// Per row: the source cells named by <paramref name="sourceKeys"/>, as read, and the <paramref name="computed"/>
+    /// expressions (over the layer names). Only the layers those expressions need are computed.
+    /// </summary>
+    public string RowSelect(string from, IReadOnlyCollection<string> sourceKeys, IReadOnlyList<(string Name, string Sql)> computed)
+    {
+        var (bases, deriveds) = Layers(computed.Select(c => c.Sql));
+        var keys = sourceKeys.Select(Column).ToList();
+        var inner = string.Join(", ", keys.Concat(bases.Select(b => $"{b.Sql} AS {b.Name}")));
+        var middle = deriveds.Count == 0 ? "" : ", " + string.Join(", ", deriveds.Select(d => $"{d.Sql} AS {d.Name}"));
+        var outer = string.Join(", ", keys.Concat(computed.Select(c => $"{c.Sql} AS {c.Name}")));
+        return $"SELECT {outer} FROM (SELECT *{middle} FROM (SELECT {inner} FROM {from}))";
+    }
+
+    /// <summary>
+    /// Per group of a table keyed by source cells (as <see cref="RowSelect"/> writes them): the canonical
+    /// <paramref name="columns"/> plus the <paramref name="computed"/> expressions, and the table's own
+    /// <paramref name="passThrough"/> columns (sums, flags). The source cells themselves are left behind: names compare
+    /// without case in DuckDB, and FOCUS's <c>Tags</c> would clash with the canonical <c>tags</c>.
+    /// </summary>
+    public string GroupSelect(string table, IReadOnlyList<string> passThrough, IReadOnlyList<string> columns, IReadOnlyList<(string Name, string Sql)> computed)
+    {
+        var all = columns.Select(c => (Name: c, Sql: ColumnSql(c))).Concat(computed).ToList();
+        var (bases, deriveds) = Layers(all.Select(c => c.Sql));
+        var baseColumns = bases.Count == 0 ? "" : ", " + string.Join(", ", bases.Select(b => $"{b.Sql} AS {b.Name}"));
+        var derivedColumns = deriveds.Count == 0 ? "" : ", " + string.Join(", ", deriveds.Select(d => $"{d.Sql} AS {d.Name}"));
+        var outer = passThrough.Concat(all.Select(c => $"{c.Sql} AS {c.Name}"));
+        return $"SELECT {string.Join(", ", outer)} FROM (SELECT *{derivedColumns} FROM (SELECT *{baseColumns} FROM {table}))";
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex LayerName = new(@"\b__[bd][0-9]+\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>The base and derived layer columns that <paramref name="sqls"/> refer to, directly or through a derived one.</summary>
+    private (List<(string Name, string Sql)> Bases, List<(string Name, string Sql)> Deriveds) Layers(IEnumerable<string> sqls)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(sqls);
+        while (pending.Count > 0)
+        {
+            foreach (System.Text.RegularExpressions.Match match in LayerName.Matches(pending.Pop()))
+            {
+                if (names.Add(match.Value) && _derived.Values.FirstOrDefault(d => d.Name == match.Value) is { Sql: { } sql })
+                {
+                    pending.Push(sql);
+                }
+            }
+        }
+
+        return ([.. _base.Values.Where(b => names.Contains(b.Name))], [.. _derived.Values.Where(d => names.Contains(d.Name))]);
+    }
+
+    private HashSet<string> SourcesOf(IEnumerable<string> sqls)
+    {
+        var (bases, _) = Layers(sqls);
+        var used = bases.Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+        return _base.Where(b => used.Contains(b.Value.Name)).Select(b => b.Key.StartsWith("raw:", StringComparison.Ordinal) ? b.Key[4..] : b.Key)
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>A check that reads a cell only values are made of (a cost, a quantity): it must be answered per row.</summary>
+    private bool IsValueCheck(RowCheck check)
+    {
+        var keyCells = SourcesOf(_columns.Where(c => !Values.Contains(c.Name)).Select(c => c.Sql));
+        return SourcesOf([check.FailSql]).Any(cell => !keyCells.Contains(cell));
+    }
+
     // ---- FOCUS ------------------------------------------------------------------------------------------------
 
     private void MapFocus()
@@ -281,6 +380,15 @@ internal sealed class CanonicalQuery
 
     private void Add(string name, string sql) => _columns.Add((name, sql));
 
+    /// <summary>
+    /// Columns that vary from row to row and are summed, never grouped on (money, quantities, the file name). Every
+    /// other column is a key: a function of a few source cells that take few distinct values.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Values = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "file", "billed_cost", "effective_cost", "list_cost", "contracted_cost", "consumed_quantity", "commitment_quantity",
+    };
+
     private void AddCheck(string column, string raw, string fail, string reason) =>
         _checks.Add(new RowCheck(column, raw, fail, reason));
 
@@ -302,7 +410,7 @@ internal sealed class CanonicalQuery
 
         if (!_base.TryGetValue(name, out var column))
         {
-            _base[name] = column = ($"b{_base.Count}", IsText(name) ? $"nullif({Column(name)}, '')" : Column(name));
+            _base[name] = column = ($"__b{_base.Count}", IsText(name) ? $"nullif({Column(name)}, '')" : Column(name));
         }
 
         return column.Name;
@@ -313,7 +421,7 @@ internal sealed class CanonicalQuery
     {
         if (!_derived.TryGetValue(key, out var column))
         {
-            _derived[key] = column = ($"d{_derived.Count}", sql());
+            _derived[key] = column = ($"__d{_derived.Count}", sql());
         }
 
         return column.Name;
@@ -331,7 +439,7 @@ internal sealed class CanonicalQuery
         var key = "raw:" + name;
         if (!_base.TryGetValue(key, out var column))
         {
-            _base[key] = column = ($"b{_base.Count}", $"CAST({Column(name)} AS VARCHAR)");
+            _base[key] = column = ($"__b{_base.Count}", $"CAST({Column(name)} AS VARCHAR)");
         }
 
         return column.Name;

@@ -301,29 +301,41 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             newResources, cancellationToken);
         // Half a million rows for a large month: read by ordinal, and the period and resource are looked up only when
         // they change between consecutive rows. Nano-units are made here, not in DuckDB, where scaling a 128-bit
-        // decimal sum costs more than the whole grouping.
+        // decimal sum costs more than the whole grouping. Sums come as 64-bit decimals, which the reader turns into
+        // .NET decimals several times faster than 128-bit ones; a day too large for that (a billion or more, never
+        // seen in a real bill) comes in a second, 128-bit column instead.
+        string Narrow(string sum, string name) => $"TRY_CAST({sum} AS {CanonicalQuery.MoneyType}) AS {name}";
+        string Wide(string name) => $"CASE WHEN {name} IS NULL THEN {name}_sum END AS {name}_wide";
+        string[] moneys = ["list_cost", "billed_cost", "effective_cost", "covered_list_cost", "covered_effective_cost", "spot_cost"];
         var days = Stream<ResourceDayFact>($"""
-            SELECT provider_name, billing_account_id, billing_period_start, resource_id, day,
-                   coalesce(sum(quantity) FILTER (WHERE is_demand), 0) AS quantity,
-                   coalesce(sum(quantity) FILTER (WHERE is_demand AND is_covered), 0) AS covered_quantity,
-                   coalesce(sum(quantity) FILTER (WHERE is_demand AND consumed_unit = 'Hours'), 0) AS hour_quantity,
-                   CAST(coalesce(sum(n) FILTER (WHERE is_demand), 0) AS BIGINT) AS demand_rows,
-                   coalesce(sum(list_cost) FILTER (WHERE NOT bad), 0) AS list_cost,
-                   coalesce(sum(billed_cost) FILTER (WHERE NOT bad), 0) AS billed_cost,
-                   coalesce(sum(effective_cost) FILTER (WHERE NOT bad), 0) AS effective_cost,
-                   coalesce(sum(list_cost) FILTER (WHERE is_demand AND is_covered), 0) AS covered_list_cost,
-                   coalesce(sum(effective_cost) FILTER (WHERE is_demand AND is_covered), 0) AS covered_effective_cost,
-                   coalesce(sum(list_cost) FILTER (WHERE is_demand AND is_spot), 0) AS spot_cost
-            FROM ({Union("k_resource_day AND resource_id IS NOT NULL")})
-            GROUP BY provider_name, billing_account_id, billing_period_start, resource_id, day
-            HAVING sum(n) FILTER (WHERE NOT bad) > 0
-            ORDER BY provider_name, billing_account_id, billing_period_start, resource_id, day
+            SELECT provider_name, billing_account_id, billing_period_start, resource_id, day, quantity, covered_quantity, hour_quantity, demand_rows,
+                   {string.Join(", ", moneys.Select(m => Narrow(m + "_sum", m)))},
+                   {string.Join(", ", moneys.Select(Wide))}
+            FROM (
+              SELECT provider_name, billing_account_id, billing_period_start, resource_id, day,
+                     coalesce(sum(quantity) FILTER (WHERE is_demand), 0) AS quantity,
+                     coalesce(sum(quantity) FILTER (WHERE is_demand AND is_covered), 0) AS covered_quantity,
+                     coalesce(sum(quantity) FILTER (WHERE is_demand AND consumed_unit = 'Hours'), 0) AS hour_quantity,
+                     CAST(coalesce(sum(n) FILTER (WHERE is_demand), 0) AS BIGINT) AS demand_rows,
+                     coalesce(sum(list_cost) FILTER (WHERE NOT bad), 0) AS list_cost_sum,
+                     coalesce(sum(billed_cost) FILTER (WHERE NOT bad), 0) AS billed_cost_sum,
+                     coalesce(sum(effective_cost) FILTER (WHERE NOT bad), 0) AS effective_cost_sum,
+                     coalesce(sum(list_cost) FILTER (WHERE is_demand AND is_covered), 0) AS covered_list_cost_sum,
+                     coalesce(sum(effective_cost) FILTER (WHERE is_demand AND is_covered), 0) AS covered_effective_cost_sum,
+                     coalesce(sum(list_cost) FILTER (WHERE is_demand AND is_spot), 0) AS spot_cost_sum
+              FROM ({Union("k_resource_day AND resource_id IS NOT NULL")})
+              GROUP BY provider_name, billing_account_id, billing_period_start, resource_id, day
+              HAVING sum(n) FILTER (WHERE NOT bad) > 0)
+            -- The fold below needs each resource's days together, not in any particular order: sorting on a hash
+            -- first settles most comparisons on one integer instead of three strings and a time.
+            ORDER BY hash(provider_name, billing_account_id, billing_period_start, resource_id), provider_name, billing_account_id,
+                     billing_period_start, resource_id, day
             """, reader =>
         {
             string? provider = null, account = null, resourceId = null;
             var periodStart = default(DateTime);
             Guid period = default, resource = default;
-            long Nano(int ordinal) => Money.ToNanoUnits(reader.GetDecimal(ordinal));
+            long Nano(int ordinal) => Money.ToNanoUnits(reader.GetDecimal(reader.IsDBNull(ordinal) ? ordinal + moneys.Length : ordinal));
             return () =>
             {
                 var newPeriod = provider != reader.GetString(0) || account != reader.GetString(1) || periodStart != reader.GetDateTime(2);
