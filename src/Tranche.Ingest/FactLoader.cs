@@ -80,7 +80,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
                 foreach (var table in (string[])["resource_periods", "commitment_coverage", "commitment_days", "usage_days", "charge_days", "billing_periods"])
                 {
                     var column = table == "billing_periods" ? "id" : "billing_period_id";
-                    await BulkWriter.ExecuteAsync(db, $"DELETE FROM {table} WHERE {column} = @p0", cancellationToken, Key(earlier.Id));
+                    await BulkWriter.ExecuteAsync(db, $"DELETE FROM {table} WHERE {column} = @p0", cancellationToken, BulkWriter.KeyParameter(db, earlier.Id));
                 }
             }
 
@@ -371,7 +371,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         {
             await BulkWriter.ExecuteAsync(db,
                 "UPDATE billed_resources SET updated_at = @p0 WHERE id IN (SELECT resource_id FROM resource_periods WHERE billing_period_id = @p1)",
-                cancellationToken, Stored(_now), Key(periodId));
+                cancellationToken, Stored(_now), BulkWriter.KeyParameter(db, periodId));
         }
     }
 
@@ -435,9 +435,6 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             yield return map(reader);
         }
     }
-
-    /// <summary>Ids as the store keeps them (SQLite: upper-case text, as EF Core writes them).</summary>
-    private object Key(Guid id) => db.Database.IsNpgsql() ? id : id.ToString().ToUpperInvariant();
 
     /// <summary>Times as the store keeps them (SQLite: EF Core's text form).</summary>
     private object Stored(DateTime time) => db.Database.IsNpgsql() ? time : time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
