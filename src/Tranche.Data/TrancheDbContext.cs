@@ -45,6 +45,10 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<SandboxCommitment> SandboxCommitments => Set<SandboxCommitment>();
 
+    public DbSet<CommitmentPlanRecord> CommitmentPlans => Set<CommitmentPlanRecord>();
+
+    public DbSet<PlanLineItemRecord> PlanLineItems => Set<PlanLineItemRecord>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -145,6 +149,7 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
         MapBillingFacts(modelBuilder);
         MapInventory(modelBuilder);
+        MapPlans(modelBuilder);
         ApplySnakeCaseColumns(modelBuilder);
         ApplyOrgFilter(modelBuilder);
     }
@@ -292,6 +297,39 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             commitment.Property(c => c.Provider).HasMaxLength(16);
             commitment.Property(c => c.ProviderCommitmentId).HasMaxLength(500);
             commitment.HasOne<Org>().WithMany().HasForeignKey(c => c.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    private static void MapPlans(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<CommitmentPlanRecord>(plan =>
+        {
+            plan.ToTable("commitment_plans");
+            plan.HasKey(p => p.Id);
+            plan.Property(p => p.Id).ValueGeneratedNever();
+            plan.Property(p => p.Provider).HasMaxLength(16);
+            plan.Property(p => p.Name).HasMaxLength(200);
+            plan.Property(p => p.Kind).HasMaxLength(32);
+            plan.Property(p => p.Status).HasMaxLength(32);
+            plan.Property(p => p.CatalogVersion).HasMaxLength(64);
+            plan.Property(p => p.MaxTerm).HasMaxLength(16);
+            plan.HasIndex(p => new { p.OrgId, p.Provider, p.SupersededAt });
+            plan.HasOne<Org>().WithMany().HasForeignKey(p => p.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PlanLineItemRecord>(item =>
+        {
+            item.ToTable("commitment_plan_line_items");
+            item.HasKey(i => i.Id);
+            item.Property(i => i.Id).ValueGeneratedNever();
+            item.Property(i => i.PoolKey).HasMaxLength(500);
+            item.Property(i => i.ProviderOfferingId).HasMaxLength(500);
+            item.Property(i => i.OfferType).HasMaxLength(16);
+            item.Property(i => i.CommitmentType).HasMaxLength(64);
+            item.Property(i => i.PaymentOption).HasMaxLength(32);
+            item.Property(i => i.Unit).HasMaxLength(32);
+            item.HasIndex(i => i.PlanId);
+            item.HasOne<CommitmentPlanRecord>().WithMany().HasForeignKey(i => i.PlanId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 
