@@ -728,6 +728,179 @@ namespace Tranche.Data.Migrations.Postgres
                     b.ToTable("commitment_days", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.CommitmentPlanRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("AfterCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("after_cost_hourly");
+
+                    b.Property<long>("AmortizedCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amortized_cost_hourly");
+
+                    b.Property<long>("BeforeCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("before_cost_hourly");
+
+                    b.Property<long>("BeforeOnDemandCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("before_on_demand_cost_hourly");
+
+                    b.Property<long>("BeforeReservedCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("before_reserved_cost_hourly");
+
+                    b.Property<double>("BreakevenHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("breakeven_hours");
+
+                    b.Property<string>("CatalogVersion")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("catalog_version");
+
+                    b.Property<double>("CommitmentCoverage")
+                        .HasColumnType("double precision")
+                        .HasColumnName("commitment_coverage");
+
+                    b.Property<long>("CoveredOnDemandCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("covered_on_demand_cost_hourly");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateOnly>("DataFrom")
+                        .HasColumnType("date")
+                        .HasColumnName("data_from");
+
+                    b.Property<DateTime>("DataLoadedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("data_loaded_at");
+
+                    b.Property<DateOnly>("DataTo")
+                        .HasColumnType("date")
+                        .HasColumnName("data_to");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<long>("ExpectedNetSavings")
+                        .HasColumnType("bigint")
+                        .HasColumnName("expected_net_savings");
+
+                    b.Property<double>("ExpectedUtilization")
+                        .HasColumnType("double precision")
+                        .HasColumnName("expected_utilization");
+
+                    b.Property<long>("FeeHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("fee_hourly");
+
+                    b.Property<bool>("IsRecommended")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_recommended");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<double>("LossProbability")
+                        .HasColumnType("double precision")
+                        .HasColumnName("loss_probability");
+
+                    b.Property<string>("MaxTerm")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("max_term");
+
+                    b.Property<long>("MinimumCommitmentCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("minimum_commitment_cost");
+
+                    b.Property<long>("MonthlySavings")
+                        .HasColumnType("bigint")
+                        .HasColumnName("monthly_savings");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<long>("RecurringCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("recurring_cost_hourly");
+
+                    b.Property<long>("SavingsHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("savings_hourly");
+
+                    b.Property<string>("Settings")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("settings");
+
+                    b.Property<int>("SimulatedPaths")
+                        .HasColumnType("integer")
+                        .HasColumnName("simulated_paths");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime?>("SupersededAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("superseded_at");
+
+                    b.Property<long>("TailSavings")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tail_savings");
+
+                    b.Property<long>("TotalCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_cost_hourly");
+
+                    b.Property<long>("TotalMonthlyBeforeCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_monthly_before_cost");
+
+                    b.Property<long>("TotalSavings")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_savings");
+
+                    b.Property<long>("UpfrontCostHourly")
+                        .HasColumnType("bigint")
+                        .HasColumnName("upfront_cost_hourly");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider", "SupersededAt");
+
+                    b.ToTable("commitment_plans", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.InstallationSetting", b =>
                 {
                     b.Property<string>("Key")
@@ -774,6 +947,211 @@ namespace Tranche.Data.Migrations.Postgres
                     b.HasIndex("ParentOrgId");
 
                     b.ToTable("orgs", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.PlanLineItemRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AccountId")
+                        .HasColumnType("text")
+                        .HasColumnName("account_id");
+
+                    b.Property<long>("AfterAmortizedCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("after_amortized_cost");
+
+                    b.Property<double>("AfterCoveredUnits")
+                        .HasColumnType("double precision")
+                        .HasColumnName("after_covered_units");
+
+                    b.Property<long>("BeforeCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("before_cost");
+
+                    b.Property<long>("BeforeOnDemandCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("before_on_demand_cost");
+
+                    b.Property<long>("BeforeReservedCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("before_reserved_cost");
+
+                    b.Property<double>("BreakevenHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("breakeven_hours");
+
+                    b.Property<string>("CommitmentType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("commitment_type");
+
+                    b.Property<long>("CoveredOnDemandCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("covered_on_demand_cost");
+
+                    b.Property<double>("DiscountRate")
+                        .HasColumnType("double precision")
+                        .HasColumnName("discount_rate");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("text")
+                        .HasColumnName("display_name");
+
+                    b.Property<double>("ExpectedUtilization")
+                        .HasColumnType("double precision")
+                        .HasColumnName("expected_utilization");
+
+                    b.Property<long>("Fee")
+                        .HasColumnType("bigint")
+                        .HasColumnName("fee");
+
+                    b.Property<long>("HourlyPerUnit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("hourly_per_unit");
+
+                    b.Property<string>("InstanceFamily")
+                        .HasColumnType("text")
+                        .HasColumnName("instance_family");
+
+                    b.Property<string>("InstanceType")
+                        .HasColumnType("text")
+                        .HasColumnName("instance_type");
+
+                    b.Property<bool?>("IsFlexible")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_flexible");
+
+                    b.Property<bool>("IsSelected")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_selected");
+
+                    b.Property<double>("LossProbability")
+                        .HasColumnType("double precision")
+                        .HasColumnName("loss_probability");
+
+                    b.Property<long>("MonthlyCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("monthly_cost");
+
+                    b.Property<long>("MonthlySavings")
+                        .HasColumnType("bigint")
+                        .HasColumnName("monthly_savings");
+
+                    b.Property<Guid>("OfferId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("offer_id");
+
+                    b.Property<string>("OfferType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("offer_type");
+
+                    b.Property<string>("OfferingClass")
+                        .HasColumnType("text")
+                        .HasColumnName("offering_class");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("PaymentOption")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("payment_option");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("PlanType")
+                        .HasColumnType("text")
+                        .HasColumnName("plan_type");
+
+                    b.Property<string>("PoolKey")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("pool_key");
+
+                    b.Property<string>("ProductDescription")
+                        .HasColumnType("text")
+                        .HasColumnName("product_description");
+
+                    b.Property<string>("ProviderOfferingId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("provider_offering_id");
+
+                    b.Property<long>("RecommendedCommitment")
+                        .HasColumnType("bigint")
+                        .HasColumnName("recommended_commitment");
+
+                    b.Property<int>("RecommendedQuantity")
+                        .HasColumnType("integer")
+                        .HasColumnName("recommended_quantity");
+
+                    b.Property<long>("RecurringCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("recurring_cost");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("text")
+                        .HasColumnName("region_id");
+
+                    b.Property<long>("Savings")
+                        .HasColumnType("bigint")
+                        .HasColumnName("savings");
+
+                    b.Property<long>("SelectedCommitment")
+                        .HasColumnType("bigint")
+                        .HasColumnName("selected_commitment");
+
+                    b.Property<int>("SelectedQuantity")
+                        .HasColumnType("integer")
+                        .HasColumnName("selected_quantity");
+
+                    b.Property<string>("Tenancy")
+                        .HasColumnType("text")
+                        .HasColumnName("tenancy");
+
+                    b.Property<int>("TermMonths")
+                        .HasColumnType("integer")
+                        .HasColumnName("term_months");
+
+                    b.Property<long>("TotalCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_cost");
+
+                    b.Property<long>("TotalSavings")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_savings");
+
+                    b.Property<string>("Unit")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("unit");
+
+                    b.Property<long>("UpfrontCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("upfront_cost");
+
+                    b.Property<long>("UpfrontPerUnit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("upfront_per_unit");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId");
+
+                    b.ToTable("commitment_plan_line_items", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
@@ -1208,6 +1586,15 @@ namespace Tranche.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tranche.Data.CommitmentPlanRecord", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tranche.Data.Org", b =>
                 {
                     b.HasOne("Tranche.Data.Org", "Parent")
@@ -1216,6 +1603,15 @@ namespace Tranche.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Parent");
+                });
+
+            modelBuilder.Entity("Tranche.Data.PlanLineItemRecord", b =>
+                {
+                    b.HasOne("Tranche.Data.CommitmentPlanRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>

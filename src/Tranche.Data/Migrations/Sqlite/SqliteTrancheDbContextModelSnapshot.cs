@@ -721,6 +721,179 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("commitment_days", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.CommitmentPlanRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("AfterCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("after_cost_hourly");
+
+                    b.Property<long>("AmortizedCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("amortized_cost_hourly");
+
+                    b.Property<long>("BeforeCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("before_cost_hourly");
+
+                    b.Property<long>("BeforeOnDemandCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("before_on_demand_cost_hourly");
+
+                    b.Property<long>("BeforeReservedCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("before_reserved_cost_hourly");
+
+                    b.Property<double>("BreakevenHours")
+                        .HasColumnType("REAL")
+                        .HasColumnName("breakeven_hours");
+
+                    b.Property<string>("CatalogVersion")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("catalog_version");
+
+                    b.Property<double>("CommitmentCoverage")
+                        .HasColumnType("REAL")
+                        .HasColumnName("commitment_coverage");
+
+                    b.Property<long>("CoveredOnDemandCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("covered_on_demand_cost_hourly");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateOnly>("DataFrom")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("data_from");
+
+                    b.Property<DateTime>("DataLoadedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("data_loaded_at");
+
+                    b.Property<DateOnly>("DataTo")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("data_to");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<long>("ExpectedNetSavings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expected_net_savings");
+
+                    b.Property<double>("ExpectedUtilization")
+                        .HasColumnType("REAL")
+                        .HasColumnName("expected_utilization");
+
+                    b.Property<long>("FeeHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fee_hourly");
+
+                    b.Property<bool>("IsRecommended")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_recommended");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<double>("LossProbability")
+                        .HasColumnType("REAL")
+                        .HasColumnName("loss_probability");
+
+                    b.Property<string>("MaxTerm")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("max_term");
+
+                    b.Property<long>("MinimumCommitmentCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("minimum_commitment_cost");
+
+                    b.Property<long>("MonthlySavings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("monthly_savings");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<long>("RecurringCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recurring_cost_hourly");
+
+                    b.Property<long>("SavingsHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("savings_hourly");
+
+                    b.Property<string>("Settings")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("settings");
+
+                    b.Property<int>("SimulatedPaths")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("simulated_paths");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime?>("SupersededAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("superseded_at");
+
+                    b.Property<long>("TailSavings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tail_savings");
+
+                    b.Property<long>("TotalCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_cost_hourly");
+
+                    b.Property<long>("TotalMonthlyBeforeCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_monthly_before_cost");
+
+                    b.Property<long>("TotalSavings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_savings");
+
+                    b.Property<long>("UpfrontCostHourly")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("upfront_cost_hourly");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider", "SupersededAt");
+
+                    b.ToTable("commitment_plans", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.InstallationSetting", b =>
                 {
                     b.Property<string>("Key")
@@ -767,6 +940,211 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.HasIndex("ParentOrgId");
 
                     b.ToTable("orgs", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.PlanLineItemRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_id");
+
+                    b.Property<long>("AfterAmortizedCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("after_amortized_cost");
+
+                    b.Property<double>("AfterCoveredUnits")
+                        .HasColumnType("REAL")
+                        .HasColumnName("after_covered_units");
+
+                    b.Property<long>("BeforeCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("before_cost");
+
+                    b.Property<long>("BeforeOnDemandCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("before_on_demand_cost");
+
+                    b.Property<long>("BeforeReservedCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("before_reserved_cost");
+
+                    b.Property<double>("BreakevenHours")
+                        .HasColumnType("REAL")
+                        .HasColumnName("breakeven_hours");
+
+                    b.Property<string>("CommitmentType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("commitment_type");
+
+                    b.Property<long>("CoveredOnDemandCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("covered_on_demand_cost");
+
+                    b.Property<double>("DiscountRate")
+                        .HasColumnType("REAL")
+                        .HasColumnName("discount_rate");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("display_name");
+
+                    b.Property<double>("ExpectedUtilization")
+                        .HasColumnType("REAL")
+                        .HasColumnName("expected_utilization");
+
+                    b.Property<long>("Fee")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fee");
+
+                    b.Property<long>("HourlyPerUnit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hourly_per_unit");
+
+                    b.Property<string>("InstanceFamily")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instance_family");
+
+                    b.Property<string>("InstanceType")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instance_type");
+
+                    b.Property<bool?>("IsFlexible")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_flexible");
+
+                    b.Property<bool>("IsSelected")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_selected");
+
+                    b.Property<double>("LossProbability")
+                        .HasColumnType("REAL")
+                        .HasColumnName("loss_probability");
+
+                    b.Property<long>("MonthlyCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("monthly_cost");
+
+                    b.Property<long>("MonthlySavings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("monthly_savings");
+
+                    b.Property<Guid>("OfferId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("offer_id");
+
+                    b.Property<string>("OfferType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("offer_type");
+
+                    b.Property<string>("OfferingClass")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("offering_class");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("PaymentOption")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payment_option");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("PlanType")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_type");
+
+                    b.Property<string>("PoolKey")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool_key");
+
+                    b.Property<string>("ProductDescription")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("product_description");
+
+                    b.Property<string>("ProviderOfferingId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_offering_id");
+
+                    b.Property<long>("RecommendedCommitment")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recommended_commitment");
+
+                    b.Property<int>("RecommendedQuantity")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recommended_quantity");
+
+                    b.Property<long>("RecurringCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recurring_cost");
+
+                    b.Property<string>("RegionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("region_id");
+
+                    b.Property<long>("Savings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("savings");
+
+                    b.Property<long>("SelectedCommitment")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("selected_commitment");
+
+                    b.Property<int>("SelectedQuantity")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("selected_quantity");
+
+                    b.Property<string>("Tenancy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenancy");
+
+                    b.Property<int>("TermMonths")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("term_months");
+
+                    b.Property<long>("TotalCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_cost");
+
+                    b.Property<long>("TotalSavings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_savings");
+
+                    b.Property<string>("Unit")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unit");
+
+                    b.Property<long>("UpfrontCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("upfront_cost");
+
+                    b.Property<long>("UpfrontPerUnit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("upfront_per_unit");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId");
+
+                    b.ToTable("commitment_plan_line_items", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
@@ -1201,6 +1579,15 @@ namespace Tranche.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tranche.Data.CommitmentPlanRecord", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tranche.Data.Org", b =>
                 {
                     b.HasOne("Tranche.Data.Org", "Parent")
@@ -1209,6 +1596,15 @@ namespace Tranche.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Parent");
+                });
+
+            modelBuilder.Entity("Tranche.Data.PlanLineItemRecord", b =>
+                {
+                    b.HasOne("Tranche.Data.CommitmentPlanRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
