@@ -125,11 +125,16 @@ public sealed class Commitment : IOrgOwned
 /// <summary>The API ids of commitments: the same for a commitment whichever source (billing, sync, purchase) saw it first.</summary>
 public static class CommitmentIds
 {
-    /// <summary>A name-based UUID (RFC 9562 version 8, SHA-256 of the org, provider and provider id).</summary>
-    public static Guid For(Guid orgId, string provider, string providerCommitmentId)
+    public static Guid For(Guid orgId, string provider, string providerCommitmentId) => NameBasedIds.For($"{orgId:N}\n{provider}\n{providerCommitmentId}");
+}
+
+/// <summary>Ids derived from a name (RFC 9562 version 8 from SHA-256), for things whose identity is a name: the same name, the same id.</summary>
+public static class NameBasedIds
+{
+    public static Guid For(string name)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{orgId:N}\n{provider}\n{providerCommitmentId}"), hash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(name), hash);
         var bytes = hash[..16];
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);

@@ -4,6 +4,8 @@ using Tranche.Server.Api;
 using Tranche.Server.Auth;
 using Tranche.Server.V1;
 using Tranche.Server.V1.Commitments;
+using Tranche.Server.V1.Plans;
+using Tranche.Server.V2;
 
 namespace Tranche.Server;
 
@@ -71,6 +73,7 @@ public static class TrancheServer
         builder.Services.AddHostedService<UploadProcessor>();
         builder.Services.AddSingleton<InventoryStore>();
         builder.Services.AddSingleton<AnswerCache>();
+        builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load());
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -98,6 +101,8 @@ public static class TrancheServer
         app.MapUploads();
         app.MapCommitments();
         app.MapMetrics();
+        app.MapPlans();
+        app.MapPartnerPlans();
         configureApp?.Invoke(app);
 
         return app;

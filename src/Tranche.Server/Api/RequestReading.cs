@@ -357,6 +357,31 @@ public sealed class QueryArgs(HttpRequest request)
         return id;
     }
 
+    /// <summary>
+    /// A list of UUIDs, however clients send arrays: repeated (<c>ids=a&amp;ids=b</c>), bracketed (<c>ids[]=a</c>) or
+    /// comma-separated (<c>ids=a,b</c>).
+    /// </summary>
+    public IReadOnlyList<Guid> UuidList(string name)
+    {
+        var ids = new List<Guid>();
+        foreach (var value in request.Query[name].Concat(request.Query[name + "[]"]))
+        {
+            foreach (var text in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (Guid.TryParseExact(text, "D", out var id))
+                {
+                    ids.Add(id);
+                }
+                else
+                {
+                    _errors.Add("query", name, $"'{text}' is not a valid UUID.");
+                }
+            }
+        }
+
+        return ids;
+    }
+
     /// <summary>A nullable boolean: absent or the literal <c>null</c> gives null.</summary>
     public bool? NullableBool(string name) => Raw(name) is null or "null" ? null : Bool(name, false);
 

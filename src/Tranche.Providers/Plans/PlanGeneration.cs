@@ -1,0 +1,315 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Tranche.Data;
+using Tranche.Domain.Billing;
+using Tranche.Domain.Offers;
+using Tranche.Domain.Planning;
+
+namespace Tranche.Providers.Plans;
+
+/// <summary>
+/// Computes an org's commitment plans for one provider from its billing facts and the offer catalog, and stores them
+/// as the current plans (the previous ones are kept, marked superseded, since purchases may point at them).
+/// </summary>
+/// <remarks>
+/// Pools are instance types per region (accounts pooled: Reserved Instances and Savings Plans apply across the
+/// accounts of one billing family), in instance-hours. Usage that commitments cover today stays in the history; the
+/// commitments themselves are passed on with their end dates, so coverage that expires during the new terms is planned
+/// for. The on-demand rate is what the billing data paid on demand per hour, or the catalog's list price.
+/// </remarks>
+public static class PlanGeneration
+{
+    /// <summary>History read for each pool: the planner looks at the last lookback days for sizing and further back for how long usage lasted.</summary>
+    public const int HistoryDays = 365;
+
+    private sealed class PoolSeries(string key, string region, string instanceType, DateOnly first, int days)
+    {
+        public string Key { get; } = key;
+
+        public string Region { get; } = region;
+
+        public string InstanceType { get; } = instanceType;
+
+        public DateOnly First { get; } = first;
+
+        public double[] Quantity { get; } = new double[days * 24];
+
+        public double OnDemandCost { get; set; }
+
+        public double OnDemandQuantity { get; set; }
+
+        public Dictionary<Guid, double> CoveredByCommitment { get; } = [];
+    }
+
+    public static async Task<IReadOnlyList<CommitmentPlanRecord>> ComputeAsync(
+        TrancheDbContext db, Guid orgId, string provider, OfferCatalog catalog, PlanSettings settings, DateTime now, CancellationToken cancellationToken)
+    {
+        var loadedAt = await db.BillingPeriods.Where(p => p.Provider == provider).MaxAsync(p => (DateTime?)p.LoadedAt, cancellationToken);
+        var pools = await db.UsagePools.AsNoTracking()
+            .Where(p => p.Provider == provider && p.InstanceType != null && p.RegionId != null)
+            .Select(p => new { p.Id, p.InstanceType, p.RegionId })
+            .ToListAsync(cancellationToken);
+        var lastDay = await db.UsageDays.Where(d => pools.Select(p => p.Id).Contains(d.PoolId)).MaxAsync(d => (DateOnly?)d.Day, cancellationToken);
+        if (loadedAt is null || lastDay is null)
+        {
+            return [];
+        }
+
+        var planAt = lastDay.Value.AddDays(1);
+        var first = planAt.AddDays(-HistoryDays);
+        var series = new Dictionary<string, PoolSeries>(StringComparer.Ordinal);
+        var poolOf = new Dictionary<Guid, PoolSeries>();
+        foreach (var pool in pools)
+        {
+            if (catalog.Find(provider, pool.RegionId!, pool.InstanceType!) is null)
+            {
+                continue;
+            }
+
+            var key = $"{provider}/{pool.RegionId}/{pool.InstanceType}";
+            if (!series.TryGetValue(key, out var s))
+            {
+                series[key] = s = new PoolSeries(key, pool.RegionId!, pool.InstanceType!, first, HistoryDays);
+            }
+
+            poolOf[pool.Id] = s;
+        }
+
+        var poolIds = poolOf.Keys.ToList();
+        var days = await db.UsageDays.AsNoTracking()
+            .Where(d => poolIds.Contains(d.PoolId) && d.Day >= first && d.Day < planAt)
+            .Select(d => new { d.PoolId, d.Day, d.HourlyQuantity, d.ListCost, d.Quantity })
+            .ToListAsync(cancellationToken);
+        foreach (var day in days)
+        {
+            var s = poolOf[day.PoolId];
+            var hours = HourlyValues.Decode(day.HourlyQuantity).Values;
+            var offset = (day.Day.DayNumber - first.DayNumber) * 24;
+            for (var h = 0; h < 24; h++)
+            {
+                s.Quantity[offset + h] += hours[h];
+            }
+
+            if (day.Day >= planAt.AddDays(-settings.LookbackDays))
+            {
+                s.OnDemandCost += (double)day.ListCost;
+                s.OnDemandQuantity += day.Quantity;
+            }
+        }
+
+        // Coverage by today's commitments, per commitment, over the last week: what each one takes off each pool per hour.
+        var recent = planAt.AddDays(-7);
+        var coverage = await db.CommitmentCoverage.AsNoTracking()
+            .Where(c => poolIds.Contains(c.PoolId) && c.Day >= recent && c.Day < planAt)
+            .Select(c => new { c.PoolId, c.CommitmentId, c.CoveredQuantity })
+            .ToListAsync(cancellationToken);
+        foreach (var row in coverage)
+        {
+            var s = poolOf[row.PoolId];
+            s.CoveredByCommitment[row.CommitmentId] = s.CoveredByCommitment.GetValueOrDefault(row.CommitmentId) + row.CoveredQuantity / (7 * 24.0);
+        }
+
+        var billed = await db.BilledCommitments.AsNoTracking().Select(b => new { b.Id, b.ProviderCommitmentId }).ToDictionaryAsync(b => b.Id, b => b.ProviderCommitmentId, cancellationToken);
+        var ends = await db.Commitments.AsNoTracking().Where(c => c.Provider == provider)
+            .ToDictionaryAsync(c => c.ProviderCommitmentId, c => c.EndsAt, StringComparer.Ordinal, cancellationToken);
+        var planAtTime = planAt.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var request = new PlanRequest(planAtTime, [.. series.Values.Select(s => new PoolUsage(
+            s.Key,
+            s.First.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            s.Quantity,
+            s.OnDemandQuantity > 0 ? s.OnDemandCost / s.OnDemandQuantity : (double)catalog.OnDemandHourly(provider, s.Region, s.InstanceType)!.Value,
+            [.. catalog.OffersFor(provider, s.Region, s.InstanceType).Where(o => o.Offer.Unit == OfferUnits.InstanceHours).Select(o => o.Offer)],
+            [.. s.CoveredByCommitment.Where(c => c.Value > 0).Select(c => new ExistingCommitment(
+                c.Value,
+                billed.TryGetValue(c.Key, out var id) && ends.TryGetValue(id, out var end) ? end : DateTime.MaxValue))]))], settings);
+        var plans = Planner.Plan(request);
+
+        var previous = await db.CommitmentPlans.Where(p => p.Provider == provider && p.SupersededAt == null).ToListAsync(cancellationToken);
+        foreach (var old in previous)
+        {
+            old.SupersededAt = now;
+        }
+
+        var records = new List<CommitmentPlanRecord>();
+        var byPool = series.Values.ToDictionary(s => s.Key);
+        foreach (var plan in plans.Defaults)
+        {
+            var (record, lines) = ToRecords(orgId, provider, plan, plan == plans.Recommended, byPool, request, catalog, settings, planAt, loadedAt.Value, now);
+            db.CommitmentPlans.Add(record);
+            db.PlanLineItems.AddRange(lines);
+            records.Add(record);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return records;
+    }
+
+    private static (CommitmentPlanRecord, List<PlanLineItemRecord>) ToRecords(
+        Guid orgId, string provider, Plan plan, bool recommended, Dictionary<string, PoolSeries> pools, PlanRequest request, OfferCatalog catalog,
+        PlanSettings settings, DateOnly planAt, DateTime loadedAt, DateTime now)
+    {
+        var planId = Guid.CreateVersion7(now);
+        var lookbackHours = settings.LookbackDays * 24;
+        var usage = request.Pools.ToDictionary(p => p.Pool);
+        var lines = new List<PlanLineItemRecord>();
+        double beforeOnDemand = 0, coveredOnDemand = 0, beforeReserved = 0;
+        foreach (var pool in request.Pools)
+        {
+            // Before the plan: what the pool pays on demand now (usage beyond today's coverage), per hour of the lookback.
+            var uncovered = Uncovered(pools[pool.Pool], pool, lookbackHours);
+            beforeOnDemand += uncovered.Average() * pool.OnDemandRate;
+        }
+
+        foreach (var group in plan.LineItems.GroupBy(l => l.Pool))
+        {
+            var pool = usage[group.Key];
+            var uncovered = Uncovered(pools[group.Key], pool, lookbackHours);
+            var before = uncovered.Average() * pool.OnDemandRate;
+            // Cheapest first: each line covers what the cheaper lines before it left.
+            var level = 0.0;
+            foreach (var line in group.OrderBy(l => l.Offer.EffectiveHourlyPerUnit))
+            {
+                var coveredUnits = uncovered.Average(u => Math.Clamp(u - level, 0, line.Quantity));
+                level += line.Quantity;
+                coveredOnDemand += coveredUnits * pool.OnDemandRate;
+                lines.Add(ToLine(orgId, planId, line, pool, catalog, coveredUnits, before, uncovered));
+            }
+        }
+
+        beforeReserved = 0;
+        var amortized = plan.LineItems.Sum(l => l.Quantity * (double)l.Offer.EffectiveHourlyPerUnit);
+        var recurring = plan.LineItems.Sum(l => l.Quantity * (double)l.Offer.HourlyPerUnit);
+        var savingsHourly = coveredOnDemand - amortized;
+        var totalSavings = lines.Sum(l => l.TotalSavings);
+        var record = new CommitmentPlanRecord
+        {
+            Id = planId,
+            OrgId = orgId,
+            Provider = provider,
+            Name = plan.Name,
+            Description = Describe(plan, lines.Count),
+            Kind = plan.Name switch { PlanNames.Recommended => PlanKinds.Recommended, PlanNames.Balanced => PlanKinds.Balanced, _ => PlanKinds.HighSavings },
+            Status = "new",
+            IsRecommended = recommended,
+            CreatedAt = now,
+            DataFrom = planAt.AddDays(-settings.LookbackDays),
+            DataTo = planAt.AddDays(-1),
+            DataLoadedAt = loadedAt,
+            CatalogVersion = catalog.Version,
+            Settings = JsonSerializer.Serialize(new
+            {
+                lookback_days = settings.LookbackDays,
+                uptime_threshold = settings.UptimeThreshold,
+                risk_limit = settings.RiskLimit,
+                paths = settings.Paths,
+                seed = settings.Seed,
+                coverage_target = plan.CoverageTarget,
+            }),
+            MaxTerm = plan.LineItems.Count == 0 ? null : plan.LineItems.Max(l => l.Offer.TermMonths) >= 36 ? "3_YEAR" : "1_YEAR",
+            CoveredOnDemandCostHourly = Money(coveredOnDemand),
+            BeforeOnDemandCostHourly = Money(beforeOnDemand),
+            BeforeReservedCostHourly = Money(beforeReserved),
+            AmortizedCostHourly = Money(amortized),
+            RecurringCostHourly = Money(recurring),
+            UpfrontCostHourly = Money(amortized - recurring),
+            BeforeCostHourly = Money(beforeOnDemand + beforeReserved),
+            AfterCostHourly = Money(beforeOnDemand + beforeReserved - coveredOnDemand + amortized),
+            TotalCostHourly = Money(beforeOnDemand + beforeReserved - coveredOnDemand + amortized),
+            SavingsHourly = Money(savingsHourly),
+            FeeHourly = 0,
+            CommitmentCoverage = plan.Totals.CoverageAfter,
+            MinimumCommitmentCost = Money(plan.LineItems.Sum(l => l.TermCost)),
+            BreakevenHours = plan.Totals.BreakevenHours ?? 0,
+            TotalSavings = totalSavings,
+            MonthlySavings = Money(savingsHourly * Offer.HoursPerMonth),
+            TotalMonthlyBeforeCost = Money((beforeOnDemand + beforeReserved) * Offer.HoursPerMonth),
+            ExpectedNetSavings = Money(plan.Risk.ExpectedNetSavings),
+            LossProbability = plan.Risk.LossProbability,
+            TailSavings = Money(plan.Risk.TailSavings5Percent),
+            ExpectedUtilization = plan.Risk.ExpectedUtilization,
+            SimulatedPaths = plan.Risk.Paths,
+        };
+        return (record, lines);
+    }
+
+    private static PlanLineItemRecord ToLine(
+        Guid orgId, Guid planId, PlanLineItem line, PoolUsage pool, OfferCatalog catalog, double coveredUnits, double beforeOnDemand, double[] uncovered)
+    {
+        var offer = line.Offer;
+        var attributes = catalog.FindOffer(offer.OfferId);
+        var quantity = (int)Math.Round(line.Quantity);
+        var effective = (double)offer.EffectiveHourlyPerUnit;
+        var amortized = line.Quantity * effective;
+        var coveredCost = coveredUnits * pool.OnDemandRate;
+        var savings = coveredCost - amortized;
+        var spend = offer.Kind == OfferKinds.SavingsPlan;
+        var breakeven = CommitmentMath.BreakevenHour(uncovered, line.Quantity, pool.OnDemandRate, effective, offer.TermHours);
+        return new PlanLineItemRecord
+        {
+            Id = Guid.CreateVersion7(),
+            OrgId = orgId,
+            PlanId = planId,
+            PoolKey = line.Pool,
+            AccountId = null,
+            OfferId = OfferIdOf(offer.OfferId),
+            ProviderOfferingId = offer.OfferId,
+            OfferType = offer.Kind,
+            CommitmentType = offer.CommitmentType,
+            DisplayName = $"{(spend ? "Savings Plan" : offer.Kind == OfferKinds.CommittedUseDiscount ? "CUD" : "RI")} {attributes?.InstanceType} {offer.TermMonths / 12}y {offer.PaymentOption}",
+            RegionId = attributes?.Region,
+            InstanceType = attributes?.InstanceType,
+            InstanceFamily = attributes?.InstanceFamily,
+            ProductDescription = attributes?.Platform,
+            Tenancy = attributes?.Tenancy,
+            PlanType = attributes?.PlanType,
+            OfferingClass = attributes?.OfferingClass,
+            IsFlexible = attributes?.IsFlexible,
+            TermMonths = offer.TermMonths,
+            PaymentOption = offer.PaymentOption,
+            UpfrontPerUnit = offer.UpfrontPerUnit,
+            HourlyPerUnit = offer.HourlyPerUnit,
+            Unit = offer.Unit,
+            RecommendedQuantity = quantity,
+            SelectedQuantity = quantity,
+            RecommendedCommitment = spend ? Money(amortized) : 0,
+            SelectedCommitment = spend ? Money(amortized) : 0,
+            IsSelected = true,
+            AfterAmortizedCost = Money(amortized),
+            UpfrontCost = Money(line.UpfrontCost),
+            RecurringCost = Money(line.Quantity * (double)offer.HourlyPerUnit),
+            BeforeCost = Money(beforeOnDemand),
+            BeforeOnDemandCost = Money(beforeOnDemand),
+            BeforeReservedCost = 0,
+            CoveredOnDemandCost = Money(coveredCost),
+            AfterCoveredUnits = coveredUnits,
+            TotalCost = Money(line.TermCost),
+            MonthlyCost = Money(line.MonthlyCost),
+            Savings = Money(savings),
+            MonthlySavings = Money(savings * Offer.HoursPerMonth),
+            TotalSavings = Money(savings * offer.TermHours),
+            Fee = 0,
+            DiscountRate = pool.OnDemandRate > 0 ? Math.Max(0, 1 - effective / pool.OnDemandRate) : 0,
+            BreakevenHours = breakeven ?? offer.TermHours,
+            LossProbability = 0,
+            ExpectedUtilization = line.Quantity > 0 ? coveredUnits / line.Quantity : 0,
+        };
+    }
+
+    /// <summary>The pool's last <paramref name="hours"/> hours of usage beyond what today's commitments cover.</summary>
+    private static double[] Uncovered(PoolSeries series, PoolUsage pool, int hours)
+    {
+        var existing = series.CoveredByCommitment.Values.Sum();
+        var start = Math.Max(0, series.Quantity.Length - hours);
+        return [.. series.Quantity.AsSpan(start).ToArray().Select(q => Math.Max(0, q - existing))];
+    }
+
+    private static string Describe(Plan plan, int lines) => plan.IsEmpty
+        ? $"Nothing to buy at a {plan.CoverageTarget:P0} coverage target: no pool has enough steady usage."
+        : $"{lines} purchase(s) toward {plan.CoverageTarget:P0} coverage; expected net savings {plan.Risk.ExpectedNetSavings:N2} over the terms, " +
+          $"{plan.Risk.LossProbability:P0} chance of a net loss ({plan.Risk.Paths:N0} simulated usage paths).";
+
+    /// <summary>Offer ids are the catalog's text ids; the API's uuid is derived from it so it is the same in every plan.</summary>
+    public static Guid OfferIdOf(string offerId) => NameBasedIds.For("offer\n" + offerId);
+
+    private static decimal Money(double value) => double.IsFinite(value) ? decimal.Round((decimal)value, 9) : 0;
+}

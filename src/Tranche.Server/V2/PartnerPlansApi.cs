@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Tranche.Data;
+using Tranche.Domain.Offers;
+using Tranche.Server.Api;
+using Tranche.Server.Auth;
+using Tranche.Server.V1.Plans;
+
+namespace Tranche.Server.V2;
+
+/// <summary>How sure a plan is, from simulated usage paths over its terms.</summary>
+public sealed record PartnerPlanRisk(
+    decimal ExpectedNetSavings, double LossProbability, decimal TailSavings5Percent, double ExpectedUtilization, double BreakevenHours, int SimulatedPaths);
+
+/// <summary>What a plan was computed from and with.</summary>
+public sealed record PartnerPlanConfiguration(
+    double CoverageTarget, int LookbackDays, double UptimeThreshold, double RiskLimit, DateOnly DataFrom, DateOnly DataTo, string CatalogVersion, string? MaxTerm);
+
+/// <summary>A recommended purchase: the offer and how much of it.</summary>
+public sealed record PartnerPlanLine(
+    Guid Id, string Pool, Guid OfferId, string ProviderOfferingId, string CommitmentType, string Type, string? Region, string? InstanceType, int TermMonths,
+    string PaymentOption, int Quantity, decimal HourlyCommitment, decimal UpfrontCost, decimal MonthlyCost, decimal MonthlySavings, double BreakevenHours);
+
+/// <summary>One default plan of a customer org for one provider.</summary>
+public sealed record PartnerPlan(
+    string Provider, bool IsRecommended, CommitmentPlanResponse Plan, PartnerPlanRisk Risk, PartnerPlanConfiguration Configuration, IReadOnlyList<PartnerPlanLine> LineItems);
+
+public sealed record PartnerPlansResponse(Guid OrgId, IReadOnlyList<PartnerPlan> Plans);
+
+/// <summary>
+/// <c>GET /v2/org/{child_org_id}/partners/plans/default</c>: a partner's view of a customer org's default plans for
+/// every provider it has billing data for: amounts to buy, projected savings, breakeven, risk and configuration. Buy one
+/// with <c>POST .../partners/plans/purchase</c> and its <c>plan.id</c>.
+/// </summary>
+internal static class PartnerPlansApi
+{
+    public static void MapPartnerPlans(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/v2/org/{child_org_id}/partners/plans").ForOrg("child_org_id", OrgReach.ChildOfPartner).WithTags("Partner").WithApiErrors()
+            .MapGet("/default", Defaults)
+            .WithSummary("Default commitment plans of a customer org")
+            .WithDescription("Recommended, Balanced and High Savings per provider the customer org has billing data for, each with its line items (offer and quantity), projected savings, breakeven, risk from simulated usage paths (expected net savings, probability of a net loss, mean of the worst 5% of outcomes, expected utilization) and the configuration it was computed with. A partner key only; 403 for an org that is not the partner's customer; 409 naming what is missing when the org has no cloud account or no billing data yet.")
+            .Produces<PartnerPlansResponse>()
+            .Produces<ApiErrorResponse>(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> Defaults(HttpContext context, TrancheDbContext db, OfferCatalog catalog, TimeProvider time)
+    {
+        var orgId = context.Org().OrgId;
+        var providers = await db.BillingPeriods.Select(p => p.Provider).Distinct().ToListAsync(context.RequestAborted);
+        providers = [.. providers.Where(p => PlansApi.Providers.Contains(p)).Order(StringComparer.Ordinal)];
+        if (providers.Count == 0)
+        {
+            var hasAccount = await db.SandboxCommitments.AnyAsync(context.RequestAborted) || await db.Uploads.AnyAsync(context.RequestAborted);
+            return hasAccount
+                ? ApiResults.Conflict($"Org {orgId} has no billing data yet: plans are computed once its first billing export is loaded.", "no_billing_data")
+                : ApiResults.Conflict($"Org {orgId} has no cloud integration yet: connect a cloud account or upload a billing export (POST /v1/org/{orgId}/uploads) first.", "no_cloud_integration");
+        }
+
+        var result = new List<PartnerPlan>();
+        foreach (var provider in providers)
+        {
+            var plans = await PlansApi.CurrentAsync(db, orgId, provider, catalog, time, context.RequestAborted);
+            var planIds = plans.Select(p => p.Id).ToList();
+            var lines = (await db.PlanLineItems.AsNoTracking().Where(i => planIds.Contains(i.PlanId)).ToListAsync(context.RequestAborted)).ToLookup(i => i.PlanId);
+            foreach (var plan in plans)
+            {
+                using var settings = JsonDocument.Parse(plan.Settings);
+                var s = settings.RootElement;
+                result.Add(new PartnerPlan(
+                    provider, plan.IsRecommended, PlansApi.ToResponse(plan),
+                    new PartnerPlanRisk(plan.ExpectedNetSavings, plan.LossProbability, plan.TailSavings, plan.ExpectedUtilization, plan.BreakevenHours, plan.SimulatedPaths),
+                    new PartnerPlanConfiguration(
+                        s.GetProperty("coverage_target").GetDouble(), s.GetProperty("lookback_days").GetInt32(), s.GetProperty("uptime_threshold").GetDouble(),
+                        s.GetProperty("risk_limit").GetDouble(), plan.DataFrom, plan.DataTo, plan.CatalogVersion, plan.MaxTerm),
+                    [.. lines[plan.Id].OrderByDescending(i => i.MonthlySavings).ThenBy(i => i.Id).Select(i => new PartnerPlanLine(
+                        i.Id, i.PoolKey, i.OfferId, i.ProviderOfferingId, i.CommitmentType, i.OfferType, i.RegionId, i.InstanceType, i.TermMonths, i.PaymentOption,
+                        i.SelectedQuantity, i.SelectedCommitment, i.UpfrontCost, i.MonthlyCost, i.MonthlySavings, i.BreakevenHours))]));
+            }
+        }
+
+        return TypedResults.Ok(new PartnerPlansResponse(orgId, result));
+    }
+}

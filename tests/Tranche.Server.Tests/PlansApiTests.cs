@@ -1,0 +1,157 @@
+using System.Net;
+using System.Text.Json;
+using Tranche.Domain.Commitments;
+using Tranche.Ingest;
+using Tranche.Ingest.Generation;
+using Tranche.Providers.Sandbox;
+using Tranche.Testing;
+
+namespace Tranche.Server.Tests;
+
+public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixture>(fixture)
+    where TFixture : TrancheFixture
+{
+    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
+
+    /// <summary>A partner's customer org with 100 days of generated AWS billing data.</summary>
+    private async Task<(Tenants Tenants, string Folder)> CustomerWithBillingAsync()
+    {
+        var tenants = await Server.CreateTenantsAsync();
+        var folder = TestDatabases.NewTempDirectory("plans");
+        FocusGenerator.Generate(new GenerateRequest("aws", 100, Seed: 11, folder) { End = Today, Instances = 30 });
+        var report = await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel);
+        Assert.Equal(IngestOutcome.Loaded, report.Outcome);
+        return (tenants, folder);
+    }
+
+    [Fact]
+    public async Task Default_plans_follow_the_contract_and_are_computed_again_only_for_newer_data()
+    {
+        var (tenants, folder) = await CustomerWithBillingAsync();
+        using var client = Server.Client(tenants.Child.Key);
+        var url = $"/v1/org/{tenants.Child.Id}/commitment-plans/default?provider=aws";
+
+        var first = await client.GetAsync(url, Cancel);
+
+        await AssertStatusAsync(HttpStatusCode.OK, first);
+        var plans = await first.JsonAsync();
+        Contract.AssertMatches(plans, "CommitmentPlan[]");
+        Assert.Equal(["Recommended", "Balanced", "High Savings"], plans.EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.All(plans.EnumerateArray(), p => Assert.Equal(tenants.Child.Id.ToString(), p.GetProperty("org_id").GetString()));
+        var ids = plans.EnumerateArray().Select(p => p.GetProperty("id").GetString()).ToList();
+        var again = await (await client.GetAsync(url, Cancel)).JsonAsync();
+        Assert.Equal(ids, again.EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+
+        // Each plan's hourly figures add up from its line items.
+        foreach (var plan in plans.EnumerateArray())
+        {
+            var items = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{plan.GetProperty("id").GetString()}/line-items?page_size=100", Cancel)).JsonAsync();
+            foreach (var item in items.EnumerateArray())
+            {
+                AssertLineItemMatchesContract(item);
+                Assert.Equal(plan.GetProperty("id").GetString(), item.GetProperty("plan_id").GetString());
+            }
+
+            Assert.Equal(plan.GetProperty("amortized_cost_hourly").GetDecimal(), items.EnumerateArray().Sum(i => i.GetProperty("after_amortized_cost").GetDecimal()), 6);
+            Assert.Equal(plan.GetProperty("covered_ondemand_cost_hourly").GetDecimal(), items.EnumerateArray().Sum(i => i.GetProperty("covered_ondemand_cost").GetDecimal()), 6);
+            Assert.Equal(
+                plan.GetProperty("savings_hourly").GetDecimal(),
+                plan.GetProperty("covered_ondemand_cost_hourly").GetDecimal() - plan.GetProperty("amortized_cost_hourly").GetDecimal(), 6);
+            Assert.Equal(plan.GetProperty("monthly_savings").GetDecimal(), plan.GetProperty("savings_hourly").GetDecimal() * 730, 4);
+            Assert.InRange(plan.GetProperty("commitment_coverage").GetDouble(), 0, 1);
+        }
+
+        // A newer load of the same billing period means new plans; the old ones can still be read.
+        var reload = await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel);
+        Assert.Equal(IngestOutcome.Loaded, reload.Outcome);
+        var newer = await (await client.GetAsync(url, Cancel)).JsonAsync();
+        Assert.Empty(newer.EnumerateArray().Select(p => p.GetProperty("id").GetString()).Intersect(ids));
+        var old = await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{ids[0]}", Cancel);
+        await AssertStatusAsync(HttpStatusCode.OK, old);
+        Contract.AssertMatches(await old.JsonAsync(), "CommitmentPlan");
+
+        var recommended = await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/recommended?provider=aws", Cancel);
+        Assert.Contains(recommended.StatusCode, (HttpStatusCode[])[HttpStatusCode.OK, HttpStatusCode.NoContent]);
+        if (recommended.StatusCode == HttpStatusCode.OK)
+        {
+            var plan = await recommended.JsonAsync();
+            Contract.AssertMatches(plan, "CommitmentPlan");
+            Assert.Contains(plan.GetProperty("id").GetString(), newer.EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        }
+    }
+
+    /// <summary>The published schema, plus the newer <c>commitment_type</c> on offers that clients read.</summary>
+    private static void AssertLineItemMatchesContract(JsonElement item)
+    {
+        var errors = Contract.Validate(item, "CommitmentPlanLineItem_Exclude_CoveredServices")
+            .Where(e => !e.Contains("'commitment_type' is not allowed", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors) + "\n" + item.GetRawText());
+        Assert.Matches("^(aws|azure|gcp)/[A-Za-z0-9]+$", item.GetProperty("offer").GetProperty("commitment_type").GetString());
+        Assert.Contains(item.GetProperty("contract_spec").GetProperty("payment_option").GetString(), (string[])["no_upfront", "partial_upfront", "all_upfront"]);
+        Assert.Equal(JsonValueKind.Number, item.GetProperty("offer").GetProperty("duration_seconds").ValueKind);
+    }
+
+    [Fact]
+    public async Task Plans_validate_their_parameters_and_answer_empty_without_data()
+    {
+        var org = await Server.CreateOrgAsync();
+        using var client = Server.Client(await Server.CreateKeyAsync(org.Id));
+        var path = $"/v1/org/{org.Id}/commitment-plans";
+
+        Assert.Equal(["Missing data for required field."], (await (await client.GetAsync($"{path}/default", Cancel)).AssertValidationErrorAsync()).Messages("query", "provider"));
+        Assert.NotEmpty((await (await client.GetAsync($"{path}/recommended?provider=oci", Cancel)).AssertValidationErrorAsync()).Messages("query", "provider"));
+        Assert.Equal(0, (await (await client.GetAsync($"{path}/default?provider=gcp", Cancel)).JsonAsync()).GetArrayLength());
+        Assert.Equal(HttpStatusCode.NoContent, (await client.GetAsync($"{path}/recommended?provider=gcp", Cancel)).StatusCode);
+        await (await client.GetAsync($"{path}/{Guid.NewGuid()}", Cancel)).AssertApiErrorAsync(HttpStatusCode.NotFound);
+        await (await client.GetAsync($"{path}/{Guid.NewGuid()}/line-items", Cancel)).AssertApiErrorAsync(HttpStatusCode.NotFound);
+        Assert.NotEmpty((await (await client.GetAsync($"{path}/not-a-plan", Cancel)).AssertValidationErrorAsync()).Messages("path", "plan_id"));
+        var errors = await (await client.GetAsync($"{path}/{Guid.NewGuid()}/line-items?order_by=price&page_size=101&desc=perhaps&resource_match_ids=x", Cancel)).AssertValidationErrorAsync();
+        foreach (var field in (string[])["order_by", "page_size", "desc", "resource_match_ids"])
+        {
+            Assert.NotEmpty(errors.Messages("query", field));
+        }
+    }
+
+    [Fact]
+    public async Task Partners_get_their_customers_plans_and_a_409_that_names_what_is_missing()
+    {
+        var (tenants, _) = await CustomerWithBillingAsync();
+        using var partner = Server.Client(tenants.Partner.Key);
+
+        var response = await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel);
+
+        await AssertStatusAsync(HttpStatusCode.OK, response);
+        var body = await response.JsonAsync();
+        Assert.Equal(tenants.Child.Id.ToString(), body.GetProperty("org_id").GetString());
+        var plans = body.GetProperty("plans").EnumerateArray().ToList();
+        Assert.Equal(3, plans.Count);
+        Assert.All(plans, p => Contract.AssertMatches(p.GetProperty("plan"), "CommitmentPlan"));
+        Assert.All(plans, p => Assert.InRange(p.GetProperty("risk").GetProperty("loss_probability").GetDouble(), 0, 1));
+        Assert.All(plans, p => Assert.True(p.GetProperty("risk").GetProperty("simulated_paths").GetInt32() >= 1000));
+        Assert.Equal([0.70, 0.85, 0.95], plans.Select(p => p.GetProperty("configuration").GetProperty("coverage_target").GetDouble()));
+        Assert.True(plans.Count(p => p.GetProperty("is_recommended").GetBoolean()) <= 1);
+
+        using var child = Server.Client(tenants.Child.Key);
+        await (await child.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).AssertApiErrorAsync(HttpStatusCode.Forbidden);
+        using var other = Server.Client(tenants.OtherPartner.Key);
+        await (await other.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).AssertApiErrorAsync(HttpStatusCode.Forbidden);
+
+        var integration = await (await partner.GetAsync($"/v2/org/{tenants.Sibling.Id}/partners/plans/default", Cancel)).AssertApiErrorAsync(HttpStatusCode.Conflict);
+        Assert.Equal("no_cloud_integration", integration.GetProperty("code").GetString());
+        await using (var db = Server.Db(tenants.Sibling.Id))
+        {
+            await new SandboxCloud(db).AddAsync(tenants.Sibling.Id, [new ProviderCommitment
+            {
+                Provider = "aws", ProviderCommitmentId = "ri-1", Type = "Reserved Instance", Category = "Usage", Unit = "Hours", Currency = "USD", State = "active",
+                StartsAt = DateTime.UtcNow.AddDays(-10), EndsAt = DateTime.UtcNow.AddDays(355), Quantity = 1,
+            }], DateTime.UtcNow, Cancel);
+        }
+
+        var billing = await (await partner.GetAsync($"/v2/org/{tenants.Sibling.Id}/partners/plans/default", Cancel)).AssertApiErrorAsync(HttpStatusCode.Conflict);
+        Assert.Equal("no_billing_data", billing.GetProperty("code").GetString());
+    }
+}
+
+public sealed class PlansApiOnSqlite(SqliteTranche fixture) : PlansApiTests<SqliteTranche>(fixture), IClassFixture<SqliteTranche>;
+
+public sealed class PlansApiOnPostgres(PostgresTranche fixture) : PlansApiTests<PostgresTranche>(fixture), IClassFixture<PostgresTranche>;
