@@ -41,6 +41,30 @@ public static class PlanGeneration
         public Dictionary<Guid, double> CoveredByCommitment { get; } = [];
     }
 
+    /// <summary>
+    /// The provider's current plans, computed first when there are none or billing data newer than they are has been
+    /// loaded since. Two requests racing to compute both store a set; the later one supersedes the earlier.
+    /// </summary>
+    public static async Task<IReadOnlyList<CommitmentPlanRecord>> CurrentAsync(
+        TrancheDbContext db, Guid orgId, string provider, OfferCatalog catalog, DateTime now, CancellationToken cancellationToken)
+    {
+        var current = await db.CommitmentPlans.AsNoTracking()
+            .Where(p => p.Provider == provider && p.SupersededAt == null)
+            .ToListAsync(cancellationToken);
+        var loadedAt = await db.BillingPeriods.Where(p => p.Provider == provider).MaxAsync(p => (DateTime?)p.LoadedAt, cancellationToken);
+        if (loadedAt is null)
+        {
+            return [];
+        }
+
+        if (current.Count == 0 || current.Any(p => p.DataLoadedAt < loadedAt || p.CatalogVersion != catalog.Version))
+        {
+            current = [.. await ComputeAsync(db, orgId, provider, catalog, new PlanSettings(), now, cancellationToken)];
+        }
+
+        return [.. current.OrderBy(p => p.Kind switch { PlanKinds.Recommended => 0, PlanKinds.Balanced => 1, _ => 2 })];
+    }
+
     public static async Task<IReadOnlyList<CommitmentPlanRecord>> ComputeAsync(
         TrancheDbContext db, Guid orgId, string provider, OfferCatalog catalog, PlanSettings settings, DateTime now, CancellationToken cancellationToken)
     {

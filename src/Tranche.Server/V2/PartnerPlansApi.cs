@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
+using Tranche.Providers.Plans;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 using Tranche.Server.V1.Plans;
@@ -60,7 +61,7 @@ internal static class PartnerPlansApi
         var result = new List<PartnerPlan>();
         foreach (var provider in providers)
         {
-            var plans = await PlansApi.CurrentAsync(db, orgId, provider, catalog, time, context.RequestAborted);
+            var plans = await PlanGeneration.CurrentAsync(db, orgId, provider, catalog, time.GetUtcNow().UtcDateTime, context.RequestAborted);
             var planIds = plans.Select(p => p.Id).ToList();
             var lines = (await db.PlanLineItems.AsNoTracking().Where(i => planIds.Contains(i.PlanId)).ToListAsync(context.RequestAborted)).ToLookup(i => i.PlanId);
             foreach (var plan in plans)

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
-using Tranche.Domain.Planning;
 using Tranche.Providers.Plans;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
@@ -147,7 +146,7 @@ internal static class PlansApi
         var query = new QueryArgs(context.Request);
         var provider = query.OneOf("provider", Providers, required: true)!;
         query.ThrowIfInvalid();
-        var plans = await CurrentAsync(db, context.Org().OrgId, provider, catalog, time, context.RequestAborted);
+        var plans = await PlanGeneration.CurrentAsync(db, context.Org().OrgId, provider, catalog, time.GetUtcNow().UtcDateTime, context.RequestAborted);
         return TypedResults.Ok(plans.Select(ToResponse));
     }
 
@@ -156,7 +155,7 @@ internal static class PlansApi
         var query = new QueryArgs(context.Request);
         var provider = query.OneOf("provider", Providers, required: true)!;
         query.ThrowIfInvalid();
-        var plans = await CurrentAsync(db, context.Org().OrgId, provider, catalog, time, context.RequestAborted);
+        var plans = await PlanGeneration.CurrentAsync(db, context.Org().OrgId, provider, catalog, time.GetUtcNow().UtcDateTime, context.RequestAborted);
         return plans.FirstOrDefault(p => p.IsRecommended) is { } plan ? TypedResults.Ok(ToResponse(plan)) : TypedResults.NoContent();
     }
 
@@ -223,30 +222,6 @@ internal static class PlansApi
         var ordered = (desc ? items.OrderByDescending(key) : items.OrderBy(key)).ThenBy(i => i.Id).ToList();
         PaginationMetadata.For(ordered.Count, page, pageSize).WriteTo(context.Response);
         return TypedResults.Ok(ordered.Skip(PaginationMetadata.Offset(page, pageSize)).Take(pageSize).Select(ToResponse));
-    }
-
-    /// <summary>
-    /// The provider's current plans, computed first when there are none or billing data newer than they are has been
-    /// loaded since. Two requests racing to compute both store a set; the later one supersedes the earlier.
-    /// </summary>
-    public static async Task<IReadOnlyList<CommitmentPlanRecord>> CurrentAsync(
-        TrancheDbContext db, Guid orgId, string provider, OfferCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var current = await db.CommitmentPlans.AsNoTracking()
-            .Where(p => p.Provider == provider && p.SupersededAt == null)
-            .ToListAsync(cancellationToken);
-        var loadedAt = await db.BillingPeriods.Where(p => p.Provider == provider).MaxAsync(p => (DateTime?)p.LoadedAt, cancellationToken);
-        if (loadedAt is null)
-        {
-            return [];
-        }
-
-        if (current.Count == 0 || current.Any(p => p.DataLoadedAt < loadedAt || p.CatalogVersion != catalog.Version))
-        {
-            current = [.. await PlanGeneration.ComputeAsync(db, orgId, provider, catalog, new PlanSettings(), time.GetUtcNow().UtcDateTime, cancellationToken)];
-        }
-
-        return [.. current.OrderBy(p => p.Kind switch { PlanKinds.Recommended => 0, PlanKinds.Balanced => 1, _ => 2 })];
     }
 
     public static CommitmentPlanResponse ToResponse(CommitmentPlanRecord p) => new(
