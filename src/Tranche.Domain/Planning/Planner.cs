@@ -104,64 +104,50 @@ public static class Planner
         var horizon = lines.SelectMany(l => l).Select(l => l.Offer.TermMonths).DefaultIfEmpty(1).Max();
         var monthlyValue = new double[horizon];
         var monthlyCost = new double[horizon];
-        var gate = new object();
-        Parallel.For(0, bands.Length, () => new Accumulator(settings.Paths, horizon), (i, _, acc) =>
+        // Pools in parallel, sums in pool order: the same request gives the same figures to the last bit.
+        var perPool = new (RiskSimulation.PoolPaths? Paths, double Eligible, double Before, double After)[bands.Length];
+        Parallel.For(0, bands.Length, i =>
         {
             if (bands[i] is not { } b)
             {
-                return acc;
+                return;
             }
 
             var model = b.Model;
             var p = model.Pool.OnDemandRate;
             var n = Math.Max(1, model.SortedLookback.Length);
             var bought = lines[i].Sum(l => l.Quantity);
-            acc.Eligible += p * model.Prefix[^1] / n;
-            acc.CoveredBefore += p * CommitmentMath.MeanCovered(model.SortedLookback, model.Prefix, model.ExistingNow);
-            acc.CoveredAfter += p * CommitmentMath.MeanCovered(model.SortedLookback, model.Prefix, model.ExistingNow + bought);
-            if (lines[i].Count == 0)
+            perPool[i] = (lines[i].Count == 0 ? null : RiskSimulation.Run(model, lines[i], settings),
+                p * model.Prefix[^1] / n,
+                p * CommitmentMath.MeanCovered(model.SortedLookback, model.Prefix, model.ExistingNow),
+                p * CommitmentMath.MeanCovered(model.SortedLookback, model.Prefix, model.ExistingNow + bought));
+        });
+
+        foreach (var (paths, poolEligible, before, after) in perPool)
+        {
+            eligible += poolEligible;
+            coveredBefore += before;
+            coveredAfter += after;
+            if (paths is null)
             {
-                return acc;
+                continue;
             }
 
-            var paths = RiskSimulation.Run(model, lines[i], settings);
             for (var j = 0; j < net.Length; j++)
             {
-                acc.Net[j] += paths.Net[j];
-                acc.Covered += paths.CoveredUnits[j] / settings.Paths;
+                net[j] += paths.Net[j];
+                covered += paths.CoveredUnits[j] / settings.Paths;
             }
 
-            acc.Purchased += paths.PurchasedUnits;
+            purchased += paths.PurchasedUnits;
             for (var m = 0; m < paths.MonthlyCost.Length; m++)
             {
-                acc.Value[m] += paths.MonthlyCoveredValue[m];
-                acc.Cost[m] += paths.MonthlyCost[m];
+                monthlyValue[m] += paths.MonthlyCoveredValue[m];
+                monthlyCost[m] += paths.MonthlyCost[m];
             }
 
-            acc.Months = Math.Max(acc.Months, paths.MonthlyCost.Length);
-            return acc;
-        }, acc =>
-        {
-            lock (gate)
-            {
-                for (var j = 0; j < net.Length; j++)
-                {
-                    net[j] += acc.Net[j];
-                }
-
-                covered += acc.Covered;
-                purchased += acc.Purchased;
-                coveredBefore += acc.CoveredBefore;
-                coveredAfter += acc.CoveredAfter;
-                eligible += acc.Eligible;
-                months = Math.Max(months, acc.Months);
-                for (var m = 0; m < monthlyValue.Length; m++)
-                {
-                    monthlyValue[m] += acc.Value[m];
-                    monthlyCost[m] += acc.Cost[m];
-                }
-            }
-        });
+            months = Math.Max(months, paths.MonthlyCost.Length);
+        }
 
         var items = lines.SelectMany(l => l).ToList();
         var empty = items.Count == 0;
@@ -209,26 +195,5 @@ public static class Planner
         }
 
         return null;
-    }
-
-    private sealed class Accumulator(int paths, int months)
-    {
-        public double[] Net { get; } = new double[paths];
-
-        public double[] Value { get; } = new double[months];
-
-        public double[] Cost { get; } = new double[months];
-
-        public double Covered { get; set; }
-
-        public double Purchased { get; set; }
-
-        public double CoveredBefore { get; set; }
-
-        public double CoveredAfter { get; set; }
-
-        public double Eligible { get; set; }
-
-        public int Months { get; set; }
     }
 }
