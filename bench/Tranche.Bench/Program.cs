@@ -14,9 +14,15 @@ if (args.Length > 1 && args[0] == "seed-inventory")
         args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 365);
 }
 
+// Planner benchmark: dotnet run -c Release --project bench/Tranche.Bench -- planner [pools] [days]
+if (args.Length > 0 && args[0] == "planner")
+{
+    return Tranche.Bench.PlannerBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 90);
+}
+
 if (args.Length == 0 || args[0] != "ingest")
 {
-    Console.Error.WriteLine("usage: Tranche.Bench ingest [rows=10000000] [work-dir=/tmp/tranche-bench] | seed-inventory <database> [commitments=10000] [days=365]");
+    Console.Error.WriteLine("usage: Tranche.Bench ingest [rows=10000000] [work-dir=/tmp/tranche-bench] | seed-inventory <database> [commitments=10000] [days=365] | planner [pools=1000] [days=90]");
     return 2;
 }
 
