@@ -29,10 +29,13 @@ org="$(sed -n 's/^org //p' "$seed")"
 key="$(sed -n 's/^key //p' "$seed")"
 encoding=""
 [ "${GZIP:-0}" = 1 ] && encoding="gzip"
-"$out/app/tranche" serve --database "$database" --data-dir "$out/data" --urls "http://127.0.0.1:$port" --rate-limit 0 --log-level Warning >"$out/server.log" 2>&1 &
+"$out/app/tranche" serve --migrate --database "$database" --data-dir "$out/data" --urls "http://127.0.0.1:$port" --rate-limit 0 --log-level Warning >"$out/server.log" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$out"' EXIT
-until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.1; done
+until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do
+  kill -0 $pid 2>/dev/null || { echo "the server stopped:"; cat "$out/server.log"; exit 1; }
+  sleep 0.1
+done
 
 to="$(date -u -d yesterday +%F)"
 from="$(date -u -d "$window days ago" +%F)"
