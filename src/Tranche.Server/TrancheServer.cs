@@ -102,6 +102,7 @@ public static class TrancheServer
         app.MapCommitments();
         app.MapMetrics();
         app.MapPlans();
+        app.MapPlanComparison();
         app.MapPartnerPlans();
         configureApp?.Invoke(app);
 

@@ -92,6 +92,88 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
     }
 
     [Fact]
+    public async Task Comparison_prices_every_term_and_payment_option_with_the_documented_fallback()
+    {
+        var (tenants, _) = await CustomerWithBillingAsync();
+        using var client = Server.Client(tenants.Child.Key);
+        var plans = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/default?provider=aws", Cancel)).JsonAsync();
+        var plan = plans.EnumerateArray().Last(p => p.GetProperty("amortized_cost_hourly").GetDecimal() > 0);
+        var planId = plan.GetProperty("id").GetString();
+
+        var response = await client.GetAsync(
+            $"/v1/org/{tenants.Child.Id}/commitment-plans/{planId}/comparison?payment_options=no_upfront&payment_options=all_upfront&contract_terms[]=one_year&contract_terms[]=three_year&contract_terms[]=two_year&contract_terms[]=thirty_day", Cancel);
+
+        await AssertStatusAsync(HttpStatusCode.OK, response);
+        var body = await response.JsonAsync();
+        var errors = Contract.Validate(body, "LineItemOfferComparisonResponse")
+            .Where(e => !e.Contains("'commitment_type' is not allowed", StringComparison.Ordinal) && !e.Contains("'actual_commitment_type' is not allowed", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+
+        // Today's plan, month by month: the commitment cost is the plan's hourly amortized cost over 730 hours.
+        var current = body.GetProperty("current_totals").GetProperty("commitment_financials_monthly_rate");
+        Assert.Equal(plan.GetProperty("amortized_cost_hourly").GetDecimal() * 730, current.GetProperty("commitment_cost").GetProperty("total").GetDecimal(), 2);
+        Assert.Equal(plan.GetProperty("covered_ondemand_cost_hourly").GetDecimal() * 730, current.GetProperty("covered_ondemand_cost").GetDecimal(), 2);
+
+        var hypotheticals = body.GetProperty("hypothetical_totals").EnumerateArray().ToList();
+        Assert.Equal(8, hypotheticals.Count);
+        foreach (var hypothetical in hypotheticals)
+        {
+            var term = hypothetical.GetProperty("contract_term").GetString();
+            foreach (var line in hypothetical.GetProperty("line_items").EnumerateArray())
+            {
+                var (actual, reason) = (line.GetProperty("actual_term").GetString(), line.GetProperty("actual_term_reason").GetString());
+                switch (term)
+                {
+                    case "one_year" or "three_year":
+                        Assert.Equal(("exact_match", term), (reason, actual));
+                        Assert.Equal(hypothetical.GetProperty("payment_option").GetString(), line.GetProperty("actual_payment_option").GetString());
+                        break;
+                    case "two_year":
+                        Assert.Equal(("fallback_closest_shorter", "one_year"), (reason, actual));
+                        break;
+                    default:
+                        Assert.Equal("no_alternative", reason);
+                        break;
+                }
+            }
+
+            var delta = hypothetical.GetProperty("delta_vs_current");
+            var totals = hypothetical.GetProperty("commitment_financials_monthly_rate");
+            Assert.Equal(
+                totals.GetProperty("commitment_savings").GetProperty("net").GetDecimal() - current.GetProperty("commitment_savings").GetProperty("net").GetDecimal(),
+                delta.GetProperty("monthly_net_savings").GetDecimal(), 4);
+            if (term == "thirty_day")
+            {
+                Assert.Equal(0m, delta.GetProperty("monthly_net_savings").GetDecimal(), 4);
+            }
+        }
+
+        foreach (var row in body.GetProperty("data").EnumerateArray())
+        {
+            var now = row.GetProperty("current");
+            Assert.True(now.GetProperty("is_current").GetBoolean());
+            Assert.Equal(0m, now.GetProperty("delta_vs_current").GetProperty("monthly_net_savings").GetDecimal());
+            Assert.All(row.GetProperty("candidates").EnumerateArray(), c => Assert.Contains(c.GetProperty("offer").GetProperty("payment_option").GetString(), (string[])["no_upfront", "all_upfront"]));
+            // A longer term is cheaper per hour for the same quantity, so it saves more each month.
+            var byTerm = row.GetProperty("candidates").EnumerateArray().Where(c => c.GetProperty("offer").GetProperty("payment_option").GetString() == "all_upfront")
+                .ToDictionary(c => c.GetProperty("contract_term").GetString()!, c => c.GetProperty("commitment_financials_monthly_rate").GetProperty("commitment_savings").GetProperty("net").GetDecimal());
+            if (byTerm.TryGetValue("one_year", out var oneYear) && byTerm.TryGetValue("three_year", out var threeYears))
+            {
+                Assert.True(threeYears > oneYear);
+            }
+        }
+
+        var bad = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{planId}/comparison?payment_options=monthly&contract_terms=forever&line_item_ids=nope", Cancel)).AssertValidationErrorAsync();
+        foreach (var field in (string[])["payment_options", "contract_terms", "line_item_ids"])
+        {
+            Assert.NotEmpty(bad.Messages("query", field));
+        }
+
+        await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{Guid.NewGuid()}/comparison", Cancel)).AssertApiErrorAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Plans_validate_their_parameters_and_answer_empty_without_data()
     {
         var org = await Server.CreateOrgAsync();

@@ -382,6 +382,28 @@ public sealed class QueryArgs(HttpRequest request)
         return ids;
     }
 
+    /// <summary>A list of values from <paramref name="allowed"/>, sent as arrays are (see <see cref="UuidList"/>).</summary>
+    public IReadOnlyList<string> List(string name, IReadOnlyCollection<string> allowed)
+    {
+        var values = new List<string>();
+        foreach (var value in request.Query[name].Concat(request.Query[name + "[]"]))
+        {
+            foreach (var text in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (allowed.Contains(text))
+                {
+                    values.Add(text);
+                }
+                else
+                {
+                    _errors.Add("query", name, $"'{text}' is not one of: {string.Join(", ", allowed)}.");
+                }
+            }
+        }
+
+        return [.. values.Distinct(StringComparer.Ordinal)];
+    }
+
     /// <summary>A nullable boolean: absent or the literal <c>null</c> gives null.</summary>
     public bool? NullableBool(string name) => Raw(name) is null or "null" ? null : Bool(name, false);
 
