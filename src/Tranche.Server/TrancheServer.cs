@@ -103,6 +103,7 @@ public static class TrancheServer
         app.MapMetrics();
         app.MapPlans();
         app.MapPlanComparison();
+        app.MapPlanResourceMatches();
         app.MapPartnerPlans();
         configureApp?.Invoke(app);
 

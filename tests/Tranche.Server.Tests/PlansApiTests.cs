@@ -174,6 +174,46 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
     }
 
     [Fact]
+    public async Task Resource_matches_share_each_pools_new_coverage_among_its_resources()
+    {
+        var (tenants, _) = await CustomerWithBillingAsync();
+        using var client = Server.Client(tenants.Child.Key);
+        var plans = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/default?provider=aws", Cancel)).JsonAsync();
+        var plan = plans.EnumerateArray().Last(p => p.GetProperty("amortized_cost_hourly").GetDecimal() > 0);
+        var planId = plan.GetProperty("id").GetString();
+        var window = $"start_date={Today.AddDays(-30):yyyy-MM-dd}&end_date={Today.AddDays(-1):yyyy-MM-dd}";
+        var lines = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{planId}/line-items?page_size=100", Cancel)).JsonAsync();
+
+        var response = await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{planId}/resource-matches?{window}&page_size=100", Cancel);
+
+        await AssertStatusAsync(HttpStatusCode.OK, response);
+        Contract.AssertMatches(Assert.Single(response.Headers.GetValues("X-Pagination")), "PaginationMetadata");
+        var matches = await response.JsonAsync();
+        Contract.AssertMatches(matches, "CommitmentPlanResourceMatch[]");
+        Assert.NotEmpty(matches.EnumerateArray());
+        var newCoverage = matches.EnumerateArray().Sum(m => m.GetProperty("after_covered_units").GetDouble());
+        Assert.InRange(newCoverage, 0.000001, lines.EnumerateArray().Sum(l => l.GetProperty("after_covered_units").GetDouble()) + 1e-6);
+        var covered = matches.EnumerateArray().Select(m => m.GetProperty("covered_ondemand_cost").GetDecimal()).ToList();
+        Assert.Equal(covered.OrderDescending(), covered);
+        foreach (var m in matches.EnumerateArray())
+        {
+            Assert.Equal(m.GetProperty("before_uncovered_units").GetDouble() - m.GetProperty("after_covered_units").GetDouble(), m.GetProperty("after_uncovered_units").GetDouble(), 9);
+            Assert.Equal(m.GetProperty("before_cost").GetDecimal() - m.GetProperty("after_cost").GetDecimal(), m.GetProperty("average_savings").GetDecimal(), 6);
+            Assert.InRange(m.GetProperty("coverage").GetDouble(), 0, 1);
+        }
+
+        // Narrowing line items by one resource match keeps the line items of that resource's pool.
+        var first = matches[0];
+        var type = first.GetProperty("resource").GetProperty("instance_type").GetString();
+        var narrowed = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{planId}/line-items?resource_match_ids={first.GetProperty("id").GetString()}", Cancel)).JsonAsync();
+        Assert.NotEmpty(narrowed.EnumerateArray());
+        Assert.All(narrowed.EnumerateArray(), l => Assert.Equal(type, l.GetProperty("offer").GetProperty("instance_type").GetString()));
+
+        var missing = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{planId}/resource-matches", Cancel)).AssertValidationErrorAsync();
+        Assert.NotEmpty(missing.Messages("query", "start_date"));
+    }
+
+    [Fact]
     public async Task Plans_validate_their_parameters_and_answer_empty_without_data()
     {
         var org = await Server.CreateOrgAsync();

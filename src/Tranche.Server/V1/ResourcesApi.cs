@@ -194,7 +194,7 @@ internal static partial class ResourcesApi
             resource.Unit, resource.Unit, d.Covered, Math.Min(1, d.Hours / 24))));
     }
 
-    private sealed record UsageDay(
+    internal sealed record UsageDay(
         DateOnly Day, double Quantity, double Covered, double Hours, decimal List, decimal Effective, decimal CoveredEffective, decimal Spot)
     {
         public UsageDay Plus(UsageDay other) => this with
@@ -209,7 +209,7 @@ internal static partial class ResourcesApi
         };
     }
 
-    private static IEnumerable<UsageDay> Unfold(ResourcePeriod period)
+    internal static IEnumerable<UsageDay> Unfold(ResourcePeriod period)
     {
         var presence = DailyValues.DecodeDoubles(period.DailyPresence);
         var quantity = DailyValues.DecodeDoubles(period.DailyQuantity);
@@ -230,7 +230,7 @@ internal static partial class ResourcesApi
         }
     }
 
-    private static ResourceSkuResponse ToResponse(BilledResource r, DateOnly start, DateOnly end)
+    internal static ResourceSkuResponse ToResponse(BilledResource r, DateOnly start, DateOnly end)
     {
         var billingAccount = r.BillingAccountId ?? "";
         var subAccount = r.SubAccountId ?? "";

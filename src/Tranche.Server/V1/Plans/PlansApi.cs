@@ -190,8 +190,10 @@ internal static class PlansApi
         var items = await db.PlanLineItems.AsNoTracking().Where(i => i.PlanId == id).ToListAsync(context.RequestAborted);
         if (matches.Count > 0)
         {
-            // A resource match is a pool of the plan; its id is derived from the pool, as the resource-matches listing gives it.
-            items = [.. items.Where(i => matches.Contains(NameBasedIds.For("pool\n" + i.PoolKey)))];
+            // A resource match stands for a resource of one of the plan's pools: keep the line items of those pools.
+            var resources = await db.BilledResources.AsNoTracking().Select(r => new { r.Id, r.RegionId, r.InstanceType }).ToListAsync(context.RequestAborted);
+            var pools = resources.Where(r => matches.Contains(PlanResourceMatches.MatchId(id, r.Id))).Select(r => (r.RegionId, r.InstanceType)).ToHashSet();
+            items = [.. items.Where(i => pools.Contains((i.RegionId, i.InstanceType)))];
         }
 
         Func<PlanLineItemRecord, IComparable?> key = orderBy switch
