@@ -32,6 +32,7 @@ public static class TrancheCli
         root.Subcommands.Add(IngestCommand.Create(common));
         root.Subcommands.Add(GenerateCommand.Create(common));
         root.Subcommands.Add(SyncCommand.Create(common));
+        root.Subcommands.Add(PlansCommand.Create(common));
         root.Subcommands.Add(BacktestCommand.Create(common));
         root.Subcommands.Add(DbCommands.Create(common));
         return root;
