@@ -3,7 +3,10 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Tranche.Data;
+using Tranche.Domain.Billing;
+using Tranche.Domain.Offers;
 using Tranche.Ingest;
+using Tranche.Providers.Plans;
 using Tranche.Server.Api;
 
 namespace Tranche.Server;
@@ -26,6 +29,7 @@ internal sealed partial class UploadProcessor(
     UploadQueue queue,
     TrancheServerOptions options,
     TimeProvider time,
+    OfferCatalog catalog,
     ILogger<UploadProcessor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -83,6 +87,11 @@ internal sealed partial class UploadProcessor(
             time,
             progress: null,
             cancellationToken);
+        if (report.Outcome == IngestOutcome.Loaded)
+        {
+            await RefreshPlansAsync(orgId, report.Providers, cancellationToken);
+        }
+
         await FinishAsync(
             orgId,
             uploadId,
@@ -108,6 +117,29 @@ internal sealed partial class UploadProcessor(
         db.Record(orgId, Actor.System, status == UploadStatus.Complete ? "upload.loaded" : "upload.failed", uploadId.ToString(), null, upload.FinishedAt.Value);
         await db.SaveChangesAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// New billing data makes the org's plans stale: compute them now, before the upload reads COMPLETE, so the next
+    /// request for plans does not wait for it. A failure here is logged and left to the next request to retry.
+    /// </summary>
+    private async Task RefreshPlansAsync(Guid orgId, IReadOnlyList<string> providers, CancellationToken cancellationToken)
+    {
+        foreach (var provider in providers.Where(p => p is CloudProviders.Aws or CloudProviders.Azure or CloudProviders.Gcp))
+        {
+            try
+            {
+                await using var db = TrancheDatabase.CreateContext(options.Database, OrgScope.For(orgId));
+                await PlanGeneration.CurrentAsync(db, orgId, provider, catalog, time.StorageNow(), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPlansFailed(logger, e, orgId, provider);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Computing plans of org {OrgId} for {Provider} after a load failed")]
+    private static partial void LogPlansFailed(ILogger logger, Exception exception, Guid orgId, string provider);
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Loading upload {UploadId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, Guid uploadId);

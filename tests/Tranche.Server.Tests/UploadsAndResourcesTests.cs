@@ -51,6 +51,12 @@ public abstract class UploadsAndResourcesTests<TFixture>(TFixture fixture) : Api
         }
 
         Assert.True(resourceIds.Count > 400);
+        // New billing data brings new plans before the upload reads COMPLETE.
+        await using (var db = Server.Db(org.Id))
+        {
+            Assert.Equal(3, db.CommitmentPlans.Count(p => p.SupersededAt == null));
+        }
+
         Assert.Equal(resourceIds.Count, resourceIds.Distinct().Count());
         Assert.Equal(report.GetProperty("resources").GetInt32(), resourceIds.Count);
     }
