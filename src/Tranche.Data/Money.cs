@@ -9,4 +9,7 @@ public static class Money
     public static long ToNanoUnits(decimal value) => (long)decimal.Round(value * NanoUnitsPerUnit, MidpointRounding.AwayFromZero);
 
     public static decimal FromNanoUnits(long nanoUnits) => nanoUnits / (decimal)NanoUnitsPerUnit;
+
+    /// <summary>A figure computed in <c>double</c> (planner math) as money: rounded to a billionth; not-a-number as zero.</summary>
+    public static decimal FromDouble(double value) => double.IsFinite(value) ? decimal.Round((decimal)value, 9) : 0;
 }

@@ -122,6 +122,22 @@ internal static class CommandDatabase
         }
     }
 
+    /// <summary>A context scoped to an org that exists, for commands that act on one org's data.</summary>
+    public static async Task<TrancheDbContext> OpenOrgAsync(CommonOptions common, ParseResult result, Guid orgId, CancellationToken cancellationToken)
+    {
+        var db = TrancheDatabase.CreateContext(await OpenAsync(common, result, cancellationToken), OrgScope.For(orgId));
+        try
+        {
+            await RequireOrgAsync(db, orgId, cancellationToken);
+            return db;
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+    }
+
     public static async Task<DatabaseTarget> OpenAsync(CommonOptions common, ParseResult result, CancellationToken cancellationToken)
     {
         var database = common.ResolveDatabase(result);

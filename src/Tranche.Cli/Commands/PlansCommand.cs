@@ -28,12 +28,7 @@ internal static class PlansCommand
         command.SetGuardedAction(common, async (result, cancellationToken) =>
         {
             var orgId = result.GetValue(org);
-            var database = await CommandDatabase.OpenAsync(common, result, cancellationToken);
-            await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
-            if (!await db.Orgs.AnyAsync(o => o.Id == orgId, cancellationToken))
-            {
-                throw new CliException($"There is no org {orgId}.");
-            }
+            await using var db = await CommandDatabase.OpenOrgAsync(common, result, orgId, cancellationToken);
 
             var providers = await db.BillingPeriods.Select(p => p.Provider).Distinct().ToListAsync(cancellationToken);
             providers = [.. providers.Where(p => p is "aws" or "azure" or "gcp" && (result.GetValue(provider) is not { } only || only == p)).Order(StringComparer.Ordinal)];

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using Tranche.Data;
 using Tranche.Providers;
@@ -25,12 +24,7 @@ internal static class SyncCommand
         command.SetGuardedAction(common, async (result, cancellationToken) =>
         {
             var orgId = result.GetValue(org);
-            var database = await CommandDatabase.OpenAsync(common, result, cancellationToken);
-            await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
-            if (!await db.Orgs.AnyAsync(o => o.Id == orgId, cancellationToken))
-            {
-                throw new CliException($"There is no org {orgId}.");
-            }
+            await using var db = await CommandDatabase.OpenOrgAsync(common, result, orgId, cancellationToken);
 
             var sandbox = new SandboxCloud(db);
             var providers = await sandbox.ProvidersAsync(orgId, cancellationToken);

@@ -175,12 +175,11 @@ internal static class PlanResourceMatches
         var afterReserved = f.Reserved + f.NewReserved;
         var after = afterOnDemand + afterReserved;
         return new CommitmentPlanResourceMatchResponse(
-            f.Id, f.Total, f.Uncovered, f.NewCovered, f.Uncovered - f.NewCovered, f.Price, Money(f.Total * f.Price), Money(f.Uncovered * f.Price), Money(afterOnDemand),
-            Money(f.NewCovered * f.Price), Money(f.Reserved), Money(afterReserved), Money(before), Money(after), Money(before * Offer.HoursPerMonth),
-            Money(after * Offer.HoursPerMonth), Money(afterReserved * Offer.HoursPerMonth), Money(afterOnDemand * Offer.HoursPerMonth), Money(before - after),
-            Money((before - after) * Offer.HoursPerMonth), "running", f.Total > 0 ? Math.Min(1, (f.Covered + f.NewCovered) / f.Total) : 0,
+            f.Id, f.Total, f.Uncovered, f.NewCovered, f.Uncovered - f.NewCovered, f.Price, Money.FromDouble(f.Total * f.Price), Money.FromDouble(f.Uncovered * f.Price), Money.FromDouble(afterOnDemand),
+            Money.FromDouble(f.NewCovered * f.Price), Money.FromDouble(f.Reserved), Money.FromDouble(afterReserved), Money.FromDouble(before), Money.FromDouble(after), Money.FromDouble(before * Offer.HoursPerMonth),
+            Money.FromDouble(after * Offer.HoursPerMonth), Money.FromDouble(afterReserved * Offer.HoursPerMonth), Money.FromDouble(afterOnDemand * Offer.HoursPerMonth), Money.FromDouble(before - after),
+            Money.FromDouble((before - after) * Offer.HoursPerMonth), "running", f.Total > 0 ? Math.Min(1, (f.Covered + f.NewCovered) / f.Total) : 0,
             ResourcesApi.ToResponse(f.Resource, f.Start, f.End));
     }
 
-    private static decimal Money(double value) => double.IsFinite(value) ? decimal.Round((decimal)value, 9) : 0;
 }
