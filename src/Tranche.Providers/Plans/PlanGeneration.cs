@@ -158,7 +158,7 @@ public static class PlanGeneration
         var byPool = series.Values.ToDictionary(s => s.Key);
         foreach (var plan in plans.Defaults)
         {
-            var (record, lines) = ToRecords(orgId, provider, plan, plan == plans.Recommended, byPool, request, catalog, settings, planAt, loadedAt.Value, now);
+            var (record, lines) = ToRecords(orgId, provider, plan, plans, byPool, request, catalog, settings, planAt, loadedAt.Value, now);
             db.CommitmentPlans.Add(record);
             db.PlanLineItems.AddRange(lines);
             records.Add(record);
@@ -169,7 +169,7 @@ public static class PlanGeneration
     }
 
     private static (CommitmentPlanRecord, List<PlanLineItemRecord>) ToRecords(
-        Guid orgId, string provider, Plan plan, bool recommended, Dictionary<string, PoolSeries> pools, PlanRequest request, OfferCatalog catalog,
+        Guid orgId, string provider, Plan plan, PlanSet set, Dictionary<string, PoolSeries> pools, PlanRequest request, OfferCatalog catalog,
         PlanSettings settings, DateOnly planAt, DateTime loadedAt, DateTime now)
     {
         var planId = Guid.CreateVersion7(now);
@@ -211,10 +211,10 @@ public static class PlanGeneration
             OrgId = orgId,
             Provider = provider,
             Name = plan.Name,
-            Description = Describe(plan, lines.Count),
+            Description = Describe(plan, set, lines.Count),
             Kind = plan.Name switch { PlanNames.Recommended => PlanKinds.Recommended, PlanNames.Balanced => PlanKinds.Balanced, _ => PlanKinds.HighSavings },
             Status = "new",
-            IsRecommended = recommended,
+            IsRecommended = plan == set.Recommended,
             CreatedAt = now,
             DataFrom = planAt.AddDays(-settings.LookbackDays),
             DataTo = planAt.AddDays(-1),
@@ -243,7 +243,8 @@ public static class PlanGeneration
             FeeHourly = 0,
             CommitmentCoverage = plan.Totals.CoverageAfter,
             MinimumCommitmentCost = Money.FromDouble(plan.LineItems.Sum(l => l.TermCost)),
-            BreakevenHours = plan.Totals.BreakevenHours ?? 0,
+            // A plan that does not pay for itself within its terms breaks even no sooner than its longest term ends.
+            BreakevenHours = plan.Totals.BreakevenHours ?? (plan.LineItems.Count == 0 ? 0 : plan.LineItems.Max(l => l.Offer.TermHours)),
             TotalSavings = totalSavings,
             MonthlySavings = Money.FromDouble(savingsHourly * Offer.HoursPerMonth),
             TotalMonthlyBeforeCost = Money.FromDouble((beforeOnDemand + beforeReserved) * Offer.HoursPerMonth),
@@ -327,10 +328,20 @@ public static class PlanGeneration
         return [.. series.Quantity.AsSpan(start).ToArray().Select(q => Math.Max(0, q - existing))];
     }
 
-    private static string Describe(Plan plan, int lines) => plan.IsEmpty
-        ? $"Nothing to buy at a {plan.CoverageTarget:P0} coverage target: no pool has enough steady usage."
-        : $"{lines} purchase(s) toward {plan.CoverageTarget:P0} coverage; expected net savings {plan.Risk.ExpectedNetSavings:N2} over the terms, " +
-          $"{plan.Risk.LossProbability:P0} chance of a net loss ({plan.Risk.Paths:N0} simulated usage paths).";
+    private static string Describe(Plan plan, PlanSet set, int lines)
+    {
+        if (plan.IsEmpty)
+        {
+            var planned = set.Pools.Count(p => p.Planned);
+            return planned == 0
+                ? $"Nothing to buy: none of the {set.Pools.Count} pools has enough history and uptime to plan yet."
+                : $"Nothing to buy toward {plan.CoverageTarget:P0} coverage: of {planned} pools planned, none is expected to save money over a term, given how long their usage has lasted.";
+        }
+
+        var summary = $"{lines} purchase(s) toward {plan.CoverageTarget:P0} coverage; expected net savings {plan.Risk.ExpectedNetSavings:N2} over the terms, " +
+            $"{plan.Risk.LossProbability:P0} chance of a net loss ({plan.Risk.Paths:N0} simulated usage paths).";
+        return set.Recommended is not null ? summary : $"{summary} Not recommended: {set.Explanation}";
+    }
 
     /// <summary>Offer ids are the catalog's text ids; the API's uuid is derived from it so it is the same in every plan.</summary>
     public static Guid OfferIdOf(string offerId) => NameBasedIds.For("offer\n" + offerId);
