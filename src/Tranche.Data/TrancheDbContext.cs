@@ -49,6 +49,12 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<PlanLineItemRecord> PlanLineItems => Set<PlanLineItemRecord>();
 
+    public DbSet<PurchaseRecord> Purchases => Set<PurchaseRecord>();
+
+    public DbSet<PurchaseLineRecord> PurchaseLines => Set<PurchaseLineRecord>();
+
+    public DbSet<SandboxOrder> SandboxOrders => Set<SandboxOrder>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -150,6 +156,7 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
         MapBillingFacts(modelBuilder);
         MapInventory(modelBuilder);
         MapPlans(modelBuilder);
+        MapPurchases(modelBuilder);
         ApplySnakeCaseColumns(modelBuilder);
         ApplyOrgFilter(modelBuilder);
     }
@@ -330,6 +337,55 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             item.Property(i => i.Unit).HasMaxLength(32);
             item.HasIndex(i => i.PlanId);
             item.HasOne<CommitmentPlanRecord>().WithMany().HasForeignKey(i => i.PlanId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    private static void MapPurchases(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PurchaseRecord>(purchase =>
+        {
+            purchase.ToTable("purchases");
+            purchase.HasKey(p => p.Id);
+            purchase.Property(p => p.Id).ValueGeneratedNever();
+            purchase.Property(p => p.Provider).HasMaxLength(16);
+            purchase.Property(p => p.Status).HasMaxLength(32);
+            purchase.Property(p => p.IdempotencyKey).HasMaxLength(255);
+            purchase.Property(p => p.RequestId).HasMaxLength(128);
+            // One purchase per plan, and one per client key: the database itself refuses a second.
+            purchase.HasIndex(p => new { p.OrgId, p.PlanId }).IsUnique();
+            purchase.HasIndex(p => new { p.OrgId, p.IdempotencyKey }).IsUnique();
+            purchase.HasIndex(p => p.Status);
+            purchase.HasOne<Org>().WithMany().HasForeignKey(p => p.OrgId).OnDelete(DeleteBehavior.Cascade);
+            purchase.HasOne<CommitmentPlanRecord>().WithMany().HasForeignKey(p => p.PlanId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<PurchaseLineRecord>(line =>
+        {
+            line.ToTable("purchase_line_items");
+            line.HasKey(l => l.Id);
+            line.Property(l => l.Id).ValueGeneratedNever();
+            line.Property(l => l.Provider).HasMaxLength(16);
+            line.Property(l => l.OfferType).HasMaxLength(16);
+            line.Property(l => l.ProviderOfferingId).HasMaxLength(500);
+            line.Property(l => l.IdempotencyToken).HasMaxLength(128);
+            line.Property(l => l.State).HasMaxLength(16);
+            line.Property(l => l.ProviderOrderId).HasMaxLength(500);
+            line.HasIndex(l => l.PurchaseId);
+            line.HasIndex(l => l.IdempotencyToken).IsUnique();
+            line.HasOne<PurchaseRecord>().WithMany().HasForeignKey(l => l.PurchaseId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<SandboxOrder>(order =>
+        {
+            order.ToTable("sandbox_orders");
+            order.HasKey(o => new { o.OrgId, o.Provider, o.OrderId });
+            order.Property(o => o.Provider).HasMaxLength(16);
+            order.Property(o => o.OrderId).HasMaxLength(500);
+            order.Property(o => o.OfferType).HasMaxLength(16);
+            order.Property(o => o.OfferingId).HasMaxLength(500);
+            order.Property(o => o.ClientToken).HasMaxLength(128);
+            order.HasIndex(o => new { o.OrgId, o.Provider, o.ClientToken }).IsUnique();
+            order.HasOne<Org>().WithMany().HasForeignKey(o => o.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

@@ -73,6 +73,7 @@ public static class TrancheServer
         builder.Services.AddHostedService<UploadProcessor>();
         builder.Services.AddSingleton<InventoryStore>();
         builder.Services.AddSingleton<AnswerCache>();
+        builder.Services.AddSingleton<Tranche.Providers.Sandbox.SandboxFaults>();
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load());
         configureServices?.Invoke(builder.Services);
 
@@ -105,6 +106,7 @@ public static class TrancheServer
         app.MapPlanComparison();
         app.MapPlanResourceMatches();
         app.MapPartnerPlans();
+        app.MapPartnerPurchases();
         configureApp?.Invoke(app);
 
         return app;

@@ -1154,6 +1154,176 @@ namespace Tranche.Data.Migrations.Postgres
                     b.ToTable("commitment_plan_line_items", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.PurchaseLineRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<long>("Commitment")
+                        .HasColumnType("bigint")
+                        .HasColumnName("commitment");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("IdempotencyToken")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("idempotency_token");
+
+                    b.Property<long>("MonthlyCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("monthly_cost");
+
+                    b.Property<string>("OfferType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("offer_type");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<Guid>("PlanLineItemId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("plan_line_item_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderOfferingId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("provider_offering_id");
+
+                    b.Property<string>("ProviderOrderId")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("provider_order_id");
+
+                    b.Property<Guid>("PurchaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer")
+                        .HasColumnName("quantity");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTime?>("SubmittedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("submitted_at");
+
+                    b.Property<long>("UpfrontCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("upfront_cost");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IdempotencyToken")
+                        .IsUnique();
+
+                    b.HasIndex("PurchaseId");
+
+                    b.ToTable("purchase_line_items", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.PurchaseRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("request_id");
+
+                    b.Property<Guid?>("RequestedByKeyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("requested_by_key_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<long>("TotalMonthlyCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_monthly_cost");
+
+                    b.Property<long>("TotalUpfrontCost")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_upfront_cost");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("OrgId", "IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("OrgId", "PlanId")
+                        .IsUnique();
+
+                    b.ToTable("purchases", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
                 {
                     b.Property<Guid>("BillingPeriodId")
@@ -1271,6 +1441,63 @@ namespace Tranche.Data.Migrations.Postgres
                     b.HasKey("OrgId", "Provider", "ProviderCommitmentId");
 
                     b.ToTable("sandbox_commitments", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.SandboxOrder", b =>
+                {
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("OrderId")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("ClientToken")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("client_token");
+
+                    b.Property<long>("Commitment")
+                        .HasColumnType("bigint")
+                        .HasColumnName("commitment");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("OfferType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("offer_type");
+
+                    b.Property<string>("OfferingId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("offering_id");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer")
+                        .HasColumnName("quantity");
+
+                    b.Property<string>("Tags")
+                        .HasColumnType("text")
+                        .HasColumnName("tags");
+
+                    b.HasKey("OrgId", "Provider", "OrderId");
+
+                    b.HasIndex("OrgId", "Provider", "ClientToken")
+                        .IsUnique();
+
+                    b.ToTable("sandbox_orders", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.Upload", b =>
@@ -1614,6 +1841,30 @@ namespace Tranche.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tranche.Data.PurchaseLineRecord", b =>
+                {
+                    b.HasOne("Tranche.Data.PurchaseRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PurchaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.PurchaseRecord", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.CommitmentPlanRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
                 {
                     b.HasOne("Tranche.Data.BillingPeriod", null)
@@ -1630,6 +1881,15 @@ namespace Tranche.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Tranche.Data.SandboxCommitment", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.SandboxOrder", b =>
                 {
                     b.HasOne("Tranche.Data.Org", null)
                         .WithMany()

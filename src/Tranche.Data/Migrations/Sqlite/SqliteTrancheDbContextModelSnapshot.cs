@@ -1147,6 +1147,176 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("commitment_plan_line_items", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.PurchaseLineRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<long>("Commitment")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("commitment");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("IdempotencyToken")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_token");
+
+                    b.Property<long>("MonthlyCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("monthly_cost");
+
+                    b.Property<string>("OfferType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("offer_type");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<Guid>("PlanLineItemId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_line_item_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderOfferingId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_offering_id");
+
+                    b.Property<string>("ProviderOrderId")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_order_id");
+
+                    b.Property<Guid>("PurchaseId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quantity");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<DateTime?>("SubmittedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("submitted_at");
+
+                    b.Property<long>("UpfrontCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("upfront_cost");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IdempotencyToken")
+                        .IsUnique();
+
+                    b.HasIndex("PurchaseId");
+
+                    b.ToTable("purchase_line_items", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.PurchaseRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_id");
+
+                    b.Property<Guid?>("RequestedByKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by_key_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long>("TotalMonthlyCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_monthly_cost");
+
+                    b.Property<long>("TotalUpfrontCost")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_upfront_cost");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("OrgId", "IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("OrgId", "PlanId")
+                        .IsUnique();
+
+                    b.ToTable("purchases", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
                 {
                     b.Property<Guid>("BillingPeriodId")
@@ -1264,6 +1434,63 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.HasKey("OrgId", "Provider", "ProviderCommitmentId");
 
                     b.ToTable("sandbox_commitments", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.SandboxOrder", b =>
+                {
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("OrderId")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("ClientToken")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_token");
+
+                    b.Property<long>("Commitment")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("commitment");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("OfferType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("offer_type");
+
+                    b.Property<string>("OfferingId")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("offering_id");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quantity");
+
+                    b.Property<string>("Tags")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tags");
+
+                    b.HasKey("OrgId", "Provider", "OrderId");
+
+                    b.HasIndex("OrgId", "Provider", "ClientToken")
+                        .IsUnique();
+
+                    b.ToTable("sandbox_orders", (string)null);
                 });
 
             modelBuilder.Entity("Tranche.Data.Upload", b =>
@@ -1607,6 +1834,30 @@ namespace Tranche.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Tranche.Data.PurchaseLineRecord", b =>
+                {
+                    b.HasOne("Tranche.Data.PurchaseRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PurchaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.PurchaseRecord", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.CommitmentPlanRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Tranche.Data.ResourcePeriod", b =>
                 {
                     b.HasOne("Tranche.Data.BillingPeriod", null)
@@ -1623,6 +1874,15 @@ namespace Tranche.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Tranche.Data.SandboxCommitment", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.SandboxOrder", b =>
                 {
                     b.HasOne("Tranche.Data.Org", null)
                         .WithMany()

@@ -1,0 +1,133 @@
+using Microsoft.EntityFrameworkCore;
+using Tranche.Data;
+using Tranche.Domain.Offers;
+using Tranche.Providers.Sandbox;
+
+namespace Tranche.Providers.Purchasing;
+
+/// <summary>
+/// Carries out a purchase line by line as a persisted state machine: each line is written <c>submitted</c> (with its
+/// idempotency token) before the provider is called, and <c>succeeded</c> or <c>failed</c> after. Running it again, after
+/// a crash or a lost answer, never buys twice: token-taking orders are simply repeated with the same token; an EC2
+/// Reserved Instance (no token) is looked up by the tag put on it after purchase, then among untagged ones of the same
+/// offering and count bought since the line was submitted, before anything is bought again.
+/// </summary>
+public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, OfferCatalog catalog)
+{
+    /// <summary>The tag that marks an EC2 Reserved Instance as bought for a purchase line.</summary>
+    public const string TagKey = "tranche:purchase-line";
+
+    /// <summary>How far back an untagged Reserved Instance may have been bought and still be this line's (clock skew, slow calls).</summary>
+    private static readonly TimeSpan AdoptionWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>The token of a line: the same for every attempt, different for every line.</summary>
+    public static string TokenOf(Guid purchaseId, Guid lineId) => $"tranche-{NameBasedIds.For($"purchase\n{purchaseId}\n{lineId}"):N}";
+
+    /// <summary>Runs every line that is not finished; returns the purchase with its new status.</summary>
+    public async Task<PurchaseRecord> RunAsync(Guid purchaseId, Func<DateTime> now, CancellationToken cancellationToken)
+    {
+        var purchase = await db.Purchases.SingleAsync(p => p.Id == purchaseId, cancellationToken);
+        var lines = await db.PurchaseLines.Where(l => l.PurchaseId == purchaseId).OrderBy(l => l.Sequence).ToListAsync(cancellationToken);
+        foreach (var line in lines.Where(l => l.State is PurchaseLineStates.Pending or PurchaseLineStates.Submitted))
+        {
+            await RunLineAsync(purchase, line, now, cancellationToken);
+        }
+
+        purchase.Status = StatusOf(lines);
+        purchase.CompletedAt = purchase.Status == PurchaseStates.InProgress ? null : now();
+        db.Record(purchase.OrgId, Actor.System, purchase.Status == PurchaseStates.InProgress ? "purchase.interrupted" : $"purchase.{purchase.Status}", purchase.Id.ToString(),
+            new { lines = lines.Select(l => new { l.Id, l.State, l.ProviderOrderId, l.Error }) }, now());
+        await db.SaveChangesAsync(cancellationToken);
+        return purchase;
+    }
+
+    public static string StatusOf(IReadOnlyCollection<PurchaseLineRecord> lines) =>
+        lines.Any(l => l.State is PurchaseLineStates.Pending or PurchaseLineStates.Submitted) ? PurchaseStates.InProgress
+        : lines.All(l => l.State == PurchaseLineStates.Succeeded) ? PurchaseStates.Succeeded
+        : lines.All(l => l.State == PurchaseLineStates.Failed) ? PurchaseStates.Failed
+        : PurchaseStates.PartiallyFailed;
+
+    private async Task RunLineAsync(PurchaseRecord purchase, PurchaseLineRecord line, Func<DateTime> now, CancellationToken cancellationToken)
+    {
+        if (catalog.FindOffer(line.ProviderOfferingId) is not { } offer)
+        {
+            await FinishAsync(line, null, $"The offer {line.ProviderOfferingId} is not in catalog {catalog.Version}.", now, cancellationToken);
+            return;
+        }
+
+        var token = line.IdempotencyToken;
+        var tokenless = !SandboxMarket.TakesToken(offer.Offer);
+        if (line.State == PurchaseLineStates.Submitted && tokenless && await RecoverReservedInstanceAsync(purchase.OrgId, line, offer, cancellationToken) is { } found)
+        {
+            // An earlier attempt bought it: record it (and mark it, if the tag had not been put on yet).
+            await market.TagAsync(purchase.OrgId, found, TagKey, token, cancellationToken);
+            await SucceedAsync(purchase, line, offer, found, now, cancellationToken);
+            return;
+        }
+
+        line.State = PurchaseLineStates.Submitted;
+        line.SubmittedAt = now();
+        line.Attempts++;
+        await db.SaveChangesAsync(cancellationToken);
+
+        string orderId;
+        try
+        {
+            if (tokenless)
+            {
+                orderId = await market.PurchaseReservedInstancesAsync(purchase.OrgId, offer, line.Quantity, now(), cancellationToken);
+                await market.TagAsync(purchase.OrgId, orderId, TagKey, token, cancellationToken);
+            }
+            else
+            {
+                orderId = await market.OrderWithTokenAsync(purchase.OrgId, offer, line.Quantity, line.Commitment, token, now(), cancellationToken);
+            }
+        }
+        catch (SandboxRejectedException e)
+        {
+            await FinishAsync(line, null, e.Message, now, cancellationToken);
+            return;
+        }
+        catch (SandboxResponseLostException)
+        {
+            // The outcome is unknown: the line stays submitted and the next run finds out what was bought.
+            return;
+        }
+
+        await SucceedAsync(purchase, line, offer, orderId, now, cancellationToken);
+    }
+
+    private async Task<string?> RecoverReservedInstanceAsync(Guid orgId, PurchaseLineRecord line, CatalogOffer offer, CancellationToken cancellationToken)
+    {
+        var tagged = await market.FindByTagAsync(orgId, TagKey, line.IdempotencyToken, cancellationToken);
+        if (tagged.Count > 0)
+        {
+            return tagged[0];
+        }
+
+        var since = (line.SubmittedAt ?? DateTime.MinValue) - AdoptionWindow;
+        var untagged = await market.UntaggedSinceAsync(orgId, offer.Offer.OfferId, line.Quantity, since, cancellationToken);
+        return untagged.Count > 0 ? untagged[0] : null;
+    }
+
+    private async Task SucceedAsync(PurchaseRecord purchase, PurchaseLineRecord line, CatalogOffer offer, string orderId, Func<DateTime> now, CancellationToken cancellationToken)
+    {
+        // The commitment is in the inventory at once, marked as Tranche's purchase, before any sync lists it.
+        var terms = SandboxMarket.TermsOf(offer, orderId, line.Quantity, line.Commitment, line.SubmittedAt ?? now());
+        if (!await db.Commitments.AnyAsync(c => c.Provider == terms.Provider && c.ProviderCommitmentId == orderId, cancellationToken))
+        {
+            db.Commitments.Add(CommitmentSync.New(purchase.OrgId, terms, CommitmentSources.Purchase, now()));
+        }
+
+        line.ProviderOrderId = orderId;
+        await FinishAsync(line, orderId, null, now, cancellationToken);
+    }
+
+    private async Task FinishAsync(PurchaseLineRecord line, string? orderId, string? error, Func<DateTime> now, CancellationToken cancellationToken)
+    {
+        line.State = orderId is null ? PurchaseLineStates.Failed : PurchaseLineStates.Succeeded;
+        line.Error = error;
+        line.FinishedAt = now();
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}

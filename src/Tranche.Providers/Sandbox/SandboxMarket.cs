@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Tranche.Data;
+using Tranche.Domain.Commitments;
+using Tranche.Domain.Offers;
+
+namespace Tranche.Providers.Sandbox;
+
+/// <summary>The sandbox refused an order, as a provider does (quota, payment, a bad offering): nothing was bought.</summary>
+public sealed class SandboxRejectedException(string message) : Exception(message);
+
+/// <summary>The order was carried out but its answer never arrived, as a network can do it to a real provider call.</summary>
+public sealed class SandboxResponseLostException(string message) : Exception(message);
+
+/// <summary>Failures and latency to inject into the sandbox's purchase calls, for tests and demos of recovery.</summary>
+public sealed class SandboxFaults
+{
+    private readonly ConcurrentQueue<(string Kind, bool LoseResponse, string? Rejection)> _next = new();
+
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>The next order of <paramref name="offerType"/> is carried out, but the call fails as if its answer were lost.</summary>
+    public void LoseNextResponse(string offerType) => _next.Enqueue((offerType, true, null));
+
+    /// <summary>The next order of <paramref name="offerType"/> is refused with <paramref name="message"/>.</summary>
+    public void RejectNext(string offerType, string message) => _next.Enqueue((offerType, false, message));
+
+    internal (bool LoseResponse, string? Rejection) Take(string offerType)
+    {
+        if (_next.TryPeek(out var next) && next.Kind == offerType && _next.TryDequeue(out next))
+        {
+            return (next.LoseResponse, next.Rejection);
+        }
+
+        return (false, null);
+    }
+}
+
+/// <summary>
+/// The sandbox cloud's purchase APIs, with each provider's idempotency as it really is: Savings Plans, CUDs and Azure
+/// reservations take a client token and return the same order for a repeated one; EC2 Reserved Instances take none, so
+/// a repeated call buys again, and an RI is marked only by tagging it after the purchase. Every order is logged.
+/// </summary>
+public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>EC2 RIs are the one kind without a client token.</summary>
+    public static bool TakesToken(Offer offer) => !(offer.Provider == "aws" && offer.Kind == OfferKinds.ReservedInstance);
+
+    /// <summary>Savings Plans, CUDs, Azure reservations: the same token returns the order it first made.</summary>
+    public async Task<string> OrderWithTokenAsync(Guid orgId, CatalogOffer offer, int quantity, decimal commitment, string clientToken, DateTime now, CancellationToken cancellationToken)
+    {
+        await Task.Delay(faults.Latency, cancellationToken);
+        var existing = await db.SandboxOrders.AsNoTracking()
+            .Where(o => o.OrgId == orgId && o.Provider == offer.Offer.Provider && o.ClientToken == clientToken)
+            .Select(o => o.OrderId).FirstOrDefaultAsync(cancellationToken);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        return await PlaceAsync(orgId, offer, quantity, commitment, clientToken, null, now, cancellationToken);
+    }
+
+    /// <summary>EC2 PurchaseReservedInstancesOffering: no token, so every call buys.</summary>
+    public async Task<string> PurchaseReservedInstancesAsync(Guid orgId, CatalogOffer offer, int quantity, DateTime now, CancellationToken cancellationToken)
+    {
+        await Task.Delay(faults.Latency, cancellationToken);
+        return await PlaceAsync(orgId, offer, quantity, 0, null, null, now, cancellationToken);
+    }
+
+    /// <summary>EC2 CreateTags on a Reserved Instance.</summary>
+    public async Task TagAsync(Guid orgId, string orderId, string key, string value, CancellationToken cancellationToken)
+    {
+        var order = await db.SandboxOrders.SingleAsync(o => o.OrgId == orgId && o.OrderId == orderId, cancellationToken);
+        var tags = order.Tags is null ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(order.Tags, s_json) ?? [];
+        tags[key] = value;
+        order.Tags = JsonSerializer.Serialize(tags, s_json);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>EC2 DescribeReservedInstances with a <c>tag:key=value</c> filter.</summary>
+    public async Task<IReadOnlyList<string>> FindByTagAsync(Guid orgId, string key, string value, CancellationToken cancellationToken)
+    {
+        var tagged = await db.SandboxOrders.AsNoTracking().Where(o => o.OrgId == orgId && o.Tags != null).ToListAsync(cancellationToken);
+        return [.. tagged.Where(o => JsonSerializer.Deserialize<Dictionary<string, string>>(o.Tags!, s_json)?.GetValueOrDefault(key) == value).Select(o => o.OrderId)];
+    }
+
+    /// <summary>Untagged Reserved Instances of an offering and count bought since a time: what a purchase whose answer was lost left behind.</summary>
+    public async Task<IReadOnlyList<string>> UntaggedSinceAsync(Guid orgId, string offeringId, int quantity, DateTime since, CancellationToken cancellationToken) =>
+        await db.SandboxOrders.AsNoTracking()
+            .Where(o => o.OrgId == orgId && o.OfferingId == offeringId && o.Quantity == quantity && o.Tags == null && o.ClientToken == null && o.CreatedAt >= since)
+            .OrderBy(o => o.CreatedAt).Select(o => o.OrderId).ToListAsync(cancellationToken);
+
+    /// <summary>The order log: everything bought for the org.</summary>
+    public async Task<IReadOnlyList<SandboxOrder>> OrdersAsync(Guid orgId, CancellationToken cancellationToken) =>
+        await db.SandboxOrders.AsNoTracking().Where(o => o.OrgId == orgId).OrderBy(o => o.CreatedAt).ToListAsync(cancellationToken);
+
+    private async Task<string> PlaceAsync(
+        Guid orgId, CatalogOffer offer, int quantity, decimal commitment, string? clientToken, string? tags, DateTime now, CancellationToken cancellationToken)
+    {
+        var (loseResponse, rejection) = faults.Take(offer.Offer.Kind);
+        if (rejection is not null)
+        {
+            throw new SandboxRejectedException(rejection);
+        }
+
+        var orderId = OrderIdOf(orgId, offer.Offer);
+        var terms = TermsOf(offer, orderId, quantity, commitment, now);
+        db.SandboxOrders.Add(new SandboxOrder
+        {
+            OrgId = orgId, Provider = offer.Offer.Provider, OrderId = orderId, OfferType = offer.Offer.Kind, OfferingId = offer.Offer.OfferId, Quantity = quantity,
+            Commitment = commitment, ClientToken = clientToken, Tags = tags, CreatedAt = now,
+        });
+        db.SandboxCommitments.Add(new SandboxCommitment
+        {
+            OrgId = orgId, Provider = offer.Offer.Provider, ProviderCommitmentId = orderId, Document = JsonSerializer.Serialize(terms, s_json), CreatedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        if (loseResponse)
+        {
+            throw new SandboxResponseLostException($"The sandbox bought {orderId} but its answer was lost on the way back.");
+        }
+
+        return orderId;
+    }
+
+    /// <summary>What the sandbox's inventory lists for an order: the commitment with its terms, in force from now.</summary>
+    public static ProviderCommitment TermsOf(CatalogOffer offer, string orderId, int quantity, decimal commitment, DateTime now)
+    {
+        var o = offer.Offer;
+        var spend = o.Kind == OfferKinds.SavingsPlan;
+        var units = spend ? commitment / Math.Max(o.EffectiveHourlyPerUnit, 0.000001m) : quantity;
+        return new ProviderCommitment
+        {
+            Provider = o.Provider,
+            ProviderCommitmentId = orderId,
+            Type = (o.Provider, o.Kind) switch
+            {
+                ("aws", OfferKinds.ReservedInstance) => "Reserved Instance",
+                ("azure", OfferKinds.ReservedInstance) => "Reservation",
+                (_, OfferKinds.SavingsPlan) => "Savings Plan",
+                _ => "Committed Use Discount",
+            },
+            Category = spend ? "Spend" : "Usage",
+            Name = $"{o.Kind} {offer.InstanceType} x{quantity} {o.TermMonths / 12}y {o.PaymentOption}",
+            RegionId = offer.Region,
+            InstanceType = offer.InstanceType,
+            InstanceFamily = offer.InstanceFamily,
+            ProductDescription = offer.Platform,
+            Tenancy = offer.Tenancy,
+            PlanType = offer.PlanType,
+            OfferingClass = offer.OfferingClass,
+            OfferingId = o.OfferId,
+            PaymentOption = o.PaymentOption,
+            InstanceCount = spend ? null : quantity,
+            Quantity = spend ? (double)commitment : quantity,
+            Unit = spend ? "USD" : "Hours",
+            IsFlexible = offer.IsFlexible,
+            StartsAt = now,
+            EndsAt = now.AddMonths(o.TermMonths),
+            UpfrontCost = decimal.Round(units * o.UpfrontPerUnit, 2),
+            RecurringHourlyCost = decimal.Round(units * o.HourlyPerUnit, 6),
+            Currency = "USD",
+            State = "active",
+        };
+    }
+
+    private static string OrderIdOf(Guid orgId, Offer offer)
+    {
+        var id = Guid.CreateVersion7();
+        return (offer.Provider, offer.Kind) switch
+        {
+            ("aws", OfferKinds.ReservedInstance) => $"sandbox-ri-{id:N}",
+            ("aws", _) => $"arn:aws:savingsplans::sandbox:savingsplan/{id}",
+            ("azure", _) => $"/providers/Microsoft.Capacity/reservationOrders/{id}",
+            _ => $"projects/sandbox-{orgId:N}/regions/global/commitments/tranche-{id:N}",
+        };
+    }
+}
