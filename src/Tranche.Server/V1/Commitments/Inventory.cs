@@ -185,17 +185,18 @@ internal sealed class InventoryStore
 
     // Loads and syncs always move one of these two forward (a replaced billing period is a new row, a removed
     // commitment is marked, not deleted), so together they name the data an answer was computed from. Both are read
-    // through indexes: the query stays cheap however large the inventory grows.
-    private static readonly CompiledQuery<Func<TrancheDbContext, IAsyncEnumerable<DataVersion>>> s_version = new(() => EF.CompileAsyncQuery((TrancheDbContext db) =>
-        db.Orgs.Where(o => o.Id == db.ScopedOrgId).Select(o => new DataVersion(
-            db.BillingPeriods.Max(p => (DateTime?)p.LoadedAt),
-            db.Commitments.Max(c => (DateTime?)c.UpdatedAt)))));
+    // through indexes: the query stays cheap however large the inventory grows. A compiled query evaluates the
+    // tenancy filter's org once, when it is compiled, so this one names the org as its own parameter instead.
+    private static readonly CompiledQuery<Func<TrancheDbContext, Guid, IAsyncEnumerable<DataVersion>>> s_version = new(() => EF.CompileAsyncQuery((TrancheDbContext db, Guid orgId) =>
+        db.Orgs.Where(o => o.Id == orgId).Select(o => new DataVersion(
+            db.BillingPeriods.IgnoreQueryFilters().Where(p => p.OrgId == orgId).Max(p => (DateTime?)p.LoadedAt),
+            db.Commitments.IgnoreQueryFilters().Where(c => c.OrgId == orgId).Max(c => (DateTime?)c.UpdatedAt)))));
 
     private sealed record DataVersion(DateTime? LastLoad, DateTime? LastChange);
 
     public async Task<InventorySnapshot> GetAsync(TrancheDbContext db, Guid orgId, CancellationToken cancellationToken)
     {
-        var version = await VersionAsync(db, cancellationToken);
+        var version = await VersionAsync(db, orgId, cancellationToken);
         if (_snapshots.TryGetValue(orgId, out var snapshot) && snapshot.Version == version)
         {
             return snapshot;
@@ -221,9 +222,9 @@ internal sealed class InventoryStore
         }
     }
 
-    private static async Task<string> VersionAsync(TrancheDbContext db, CancellationToken cancellationToken)
+    private static async Task<string> VersionAsync(TrancheDbContext db, Guid orgId, CancellationToken cancellationToken)
     {
-        await foreach (var v in s_version.For(db)(db).WithCancellation(cancellationToken))
+        await foreach (var v in s_version.For(db)(db, orgId).WithCancellation(cancellationToken))
         {
             return $"{v.LastLoad?.Ticks}:{v.LastChange?.Ticks}";
         }

@@ -1,0 +1,215 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Tranche.Data;
+using Tranche.Domain.Offers;
+using Tranche.Ingest;
+using Tranche.Ingest.Generation;
+using Tranche.Providers.Purchasing;
+using Tranche.Providers.Sandbox;
+using Tranche.Providers.Sandbox.Catalog;
+using Tranche.Testing;
+
+namespace Tranche.Server.Tests;
+
+public abstract class PurchasesApiTests<TFixture>(TFixture fixture) : ApiTests<TFixture>(fixture)
+    where TFixture : TrancheFixture
+{
+    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
+
+    private async Task<(Tenants Tenants, string Folder, JsonElement Plan)> PlanToBuyAsync()
+    {
+        var tenants = await Server.CreateTenantsAsync();
+        var folder = TestDatabases.NewTempDirectory("purchase");
+        FocusGenerator.Generate(new GenerateRequest("aws", 100, Seed: 11, folder) { End = Today, Instances = 30 });
+        Assert.Equal(IngestOutcome.Loaded, (await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel)).Outcome);
+        using var partner = Server.Client(tenants.Partner.Key);
+        var plans = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).JsonAsync();
+        var plan = plans.GetProperty("plans").EnumerateArray().Last(p => p.GetProperty("line_items").GetArrayLength() > 0);
+        return (tenants, folder, plan);
+    }
+
+    private static string Body(object? planId, object? confirm) => JsonSerializer.Serialize(new Dictionary<string, object?> { ["plan_id"] = planId, ["confirm"] = confirm });
+
+    [Fact]
+    public async Task A_confirmed_purchase_buys_every_line_once_and_the_commitments_appear_at_once()
+    {
+        var (tenants, _, plan) = await PlanToBuyAsync();
+        using var partner = Server.Client(tenants.Partner.Key);
+        var planId = plan.GetProperty("plan").GetProperty("id").GetString();
+        var url = $"/v2/org/{tenants.Child.Id}/partners/plans/purchase";
+        var before = await (await partner.GetAsync($"/v1/org/{tenants.Child.Id}/commitments/ids?provider=aws&start_date={Today.AddDays(-30):yyyy-MM-dd}&end_date={Today:yyyy-MM-dd}", Cancel)).JsonAsync();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = Http.Json(Body(planId, true)) };
+        request.Headers.Add("Idempotency-Key", "order-1");
+        var response = await partner.SendAsync(request, Cancel);
+
+        await AssertStatusAsync(HttpStatusCode.Created, response);
+        var purchase = await response.JsonAsync();
+        Assert.Equal("succeeded", purchase.GetProperty("status").GetString());
+        var lines = purchase.GetProperty("line_items").EnumerateArray().ToList();
+        Assert.Equal(plan.GetProperty("line_items").GetArrayLength(), lines.Count);
+        Assert.All(lines, l => Assert.Equal("succeeded", l.GetProperty("status").GetString()));
+        Assert.All(lines, l => Assert.NotNull(l.GetProperty("provider_order_id").GetString()));
+
+        await using (var cloud = Server.Db(tenants.Child.Id))
+        {
+            var orders = await new SandboxMarket(cloud, new SandboxFaults()).OrdersAsync(tenants.Child.Id, Cancel);
+            Assert.Equal(lines.Select(l => l.GetProperty("provider_order_id").GetString()).Order(StringComparer.Ordinal), orders.Select(o => o.OrderId).Order(StringComparer.Ordinal));
+        }
+
+        var after = await (await partner.GetAsync($"/v1/org/{tenants.Child.Id}/commitments?provider=aws&start_date={Today.AddDays(-30):yyyy-MM-dd}&end_date={Today:yyyy-MM-dd}&page_size=100&filter={Uri.EscapeDataString("""{"status":"new"}""")}", Cancel)).JsonAsync();
+        Assert.Equal(lines.Select(l => l.GetProperty("provider_order_id").GetString()).Order(StringComparer.Ordinal),
+            after.EnumerateArray().Select(c => c.GetProperty("provider_reservation_id").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(before.GetProperty("ids").GetArrayLength() + lines.Count,
+            (await (await partner.GetAsync($"/v1/org/{tenants.Child.Id}/commitments/ids?provider=aws&start_date={Today.AddDays(-30):yyyy-MM-dd}&end_date={Today:yyyy-MM-dd}", Cancel)).JsonAsync()).GetProperty("ids").GetArrayLength());
+        Assert.True((await (await partner.GetAsync($"/v1/org/{tenants.Child.Id}/metrics?provider=aws", Cancel)).JsonAsync()).GetProperty("has_actioned_plan").GetBoolean());
+
+        // The same key returns the same purchase; the same plan again is a conflict; a key cannot be reused for another plan.
+        using var repeat = new HttpRequestMessage(HttpMethod.Post, url) { Content = Http.Json(Body(planId, true)) };
+        repeat.Headers.Add("Idempotency-Key", "order-1");
+        var repeated = await partner.SendAsync(repeat, Cancel);
+        await AssertStatusAsync(HttpStatusCode.OK, repeated);
+        Assert.Equal(purchase.GetProperty("id").GetString(), (await repeated.JsonAsync()).GetProperty("id").GetString());
+        var again = await (await partner.PostJsonAsync(url, Body(planId, true))).AssertApiErrorAsync(HttpStatusCode.Conflict);
+        Assert.Equal("plan_already_purchased", again.GetProperty("code").GetString());
+        using var reuse = new HttpRequestMessage(HttpMethod.Post, url) { Content = Http.Json(Body(Guid.NewGuid().ToString(), true)) };
+        reuse.Headers.Add("Idempotency-Key", "order-1");
+        Assert.Equal("idempotency_key_reused", (await (await partner.SendAsync(reuse, Cancel)).AssertApiErrorAsync(HttpStatusCode.Conflict)).GetProperty("code").GetString());
+
+        var listed = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/purchases", Cancel)).JsonAsync();
+        Assert.Equal(purchase.GetProperty("id").GetString(), Assert.Single(listed.EnumerateArray()).GetProperty("id").GetString());
+        await using (var db = Server.Db(tenants.Child.Id))
+        {
+            Assert.Contains(await db.AuditEvents.Select(a => a.Action).ToListAsync(Cancel), a => a == "purchase.created");
+            Assert.Contains(await db.AuditEvents.Select(a => a.Action).ToListAsync(Cancel), a => a == "purchase.succeeded");
+        }
+    }
+
+    [Fact]
+    public async Task Nothing_is_bought_without_confirm_true_a_plan_of_this_org_and_a_fresh_plan()
+    {
+        var (tenants, folder, plan) = await PlanToBuyAsync();
+        using var partner = Server.Client(tenants.Partner.Key);
+        var planId = plan.GetProperty("plan").GetProperty("id").GetString();
+        var url = $"/v2/org/{tenants.Child.Id}/partners/plans/purchase";
+
+        foreach (var body in (string[])[Body(planId, false), Body(planId, null), $$"""{"plan_id":"{{planId}}","confirm":"true"}""", $$"""{"plan_id":"{{planId}}","confirm":1}""", $$"""{"plan_id":"{{planId}}"}"""])
+        {
+            var errors = await (await partner.PostJsonAsync(url, body)).AssertValidationErrorAsync();
+            Assert.NotEmpty(errors.Messages("json", "confirm"));
+        }
+
+        Assert.NotEmpty((await (await partner.PostJsonAsync(url, Body("plan_abc123", true))).AssertValidationErrorAsync()).Messages("json", "plan_id"));
+        await (await partner.PostJsonAsync(url, Body(Guid.NewGuid().ToString(), true))).AssertApiErrorAsync(HttpStatusCode.NotFound);
+        // A plan of another customer of the same partner is not this org's.
+        await (await partner.PostJsonAsync($"/v2/org/{tenants.Sibling.Id}/partners/plans/purchase", Body(planId, true))).AssertApiErrorAsync(HttpStatusCode.NotFound);
+        using var child = Server.Client(tenants.Child.Key);
+        await (await child.PostJsonAsync(url, Body(planId, true))).AssertApiErrorAsync(HttpStatusCode.Forbidden);
+
+        // Newer billing data makes the plan stale.
+        Assert.Equal(IngestOutcome.Loaded, (await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel)).Outcome);
+        var stale = await (await partner.PostJsonAsync(url, Body(planId, true))).AssertApiErrorAsync(HttpStatusCode.Conflict);
+        Assert.Equal("plan_stale", stale.GetProperty("code").GetString());
+
+        await using var cloud = Server.Db(tenants.Child.Id);
+        Assert.Empty(await new SandboxMarket(cloud, new SandboxFaults()).OrdersAsync(tenants.Child.Id, Cancel));
+    }
+
+    /// <summary>A purchase of one line of <paramref name="kind"/>, written pending, as the endpoint writes it.</summary>
+    private async Task<(Guid Org, Guid PurchaseId, CatalogOffer Offer)> PendingPurchaseAsync(string kind)
+    {
+        var org = await Server.CreateOrgAsync();
+        var catalog = SandboxCatalog.Load();
+        var offer = catalog.OffersFor("aws", "us-east-1", "m5.large").First(o => o.Offer.Kind == kind);
+        await using var db = Server.Db(org.Id);
+        var now = DateTime.UtcNow;
+        var plan = new CommitmentPlanRecord
+        {
+            Id = Guid.NewGuid(), OrgId = org.Id, Provider = "aws", Name = "Test", Kind = PlanKinds.Custom, Status = "new", CreatedAt = now, CatalogVersion = catalog.Version,
+            Settings = "{}", DataLoadedAt = now,
+        };
+        var purchase = new PurchaseRecord { Id = Guid.NewGuid(), OrgId = org.Id, PlanId = plan.Id, Provider = "aws", Status = PurchaseStates.InProgress, CreatedAt = now };
+        var lineId = Guid.NewGuid();
+        db.AddRange(plan, purchase, new PurchaseLineRecord
+        {
+            Id = lineId, OrgId = org.Id, PurchaseId = purchase.Id, PlanLineItemId = Guid.NewGuid(), Provider = "aws", OfferType = kind, ProviderOfferingId = offer.Offer.OfferId,
+            Quantity = 3, Commitment = kind == OfferKinds.SavingsPlan ? 0.25m : 0, IdempotencyToken = PurchaseLedger.TokenOf(purchase.Id, lineId), State = PurchaseLineStates.Pending,
+        });
+        await db.SaveChangesAsync(Cancel);
+        return (org.Id, purchase.Id, offer);
+    }
+
+    private async Task<(PurchaseRecord Purchase, IReadOnlyList<SandboxOrder> Orders)> RunAsync(Guid org, Guid purchaseId, SandboxFaults faults)
+    {
+        await using var db = Server.Db(org);
+        await using var cloud = Server.Db(org);
+        var purchase = await new PurchaseLedger(db, new SandboxMarket(cloud, faults), SandboxCatalog.Load()).RunAsync(purchaseId, () => DateTime.UtcNow, Cancel);
+        return (purchase, await new SandboxMarket(cloud, faults).OrdersAsync(org, Cancel));
+    }
+
+    [Theory]
+    [InlineData(OfferKinds.ReservedInstance)]
+    [InlineData(OfferKinds.SavingsPlan)]
+    public async Task A_lost_answer_is_recovered_without_buying_twice(string kind)
+    {
+        var (org, purchaseId, _) = await PendingPurchaseAsync(kind);
+        var faults = new SandboxFaults();
+        faults.LoseNextResponse(kind);
+
+        var (interrupted, afterFirst) = await RunAsync(org, purchaseId, faults);
+        var (finished, afterSecond) = await RunAsync(org, purchaseId, faults);
+
+        Assert.Equal(PurchaseStates.InProgress, interrupted.Status);
+        Assert.Single(afterFirst);
+        Assert.Equal(PurchaseStates.Succeeded, finished.Status);
+        var order = Assert.Single(afterSecond);
+        await using var db = Server.Db(org);
+        var line = await db.PurchaseLines.SingleAsync(l => l.PurchaseId == purchaseId, Cancel);
+        Assert.Equal((PurchaseLineStates.Succeeded, order.OrderId), (line.State, line.ProviderOrderId));
+        Assert.Equal(CommitmentSources.Purchase, (await db.Commitments.SingleAsync(c => c.ProviderCommitmentId == order.OrderId, Cancel)).Source);
+    }
+
+    [Fact]
+    public async Task A_reserved_instance_bought_but_not_yet_tagged_when_the_process_died_is_adopted_not_bought_again()
+    {
+        var (org, purchaseId, offer) = await PendingPurchaseAsync(OfferKinds.ReservedInstance);
+        var now = DateTime.UtcNow;
+        await using (var db = Server.Db(org))
+        {
+            // The ledger had written the line submitted and the cloud had sold the RI; the process died before the tag.
+            var line = await db.PurchaseLines.SingleAsync(l => l.PurchaseId == purchaseId, Cancel);
+            line.State = PurchaseLineStates.Submitted;
+            line.SubmittedAt = now;
+            await db.SaveChangesAsync(Cancel);
+            await using var cloud = Server.Db(org);
+            await new SandboxMarket(cloud, new SandboxFaults()).PurchaseReservedInstancesAsync(org, offer, 3, now, Cancel);
+        }
+
+        var (purchase, orders) = await RunAsync(org, purchaseId, new SandboxFaults());
+
+        Assert.Equal(PurchaseStates.Succeeded, purchase.Status);
+        var order = Assert.Single(orders);
+        Assert.Contains(PurchaseLedger.TagKey, order.Tags, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_order_fails_its_line_with_the_reason_and_buys_nothing()
+    {
+        var (org, purchaseId, _) = await PendingPurchaseAsync(OfferKinds.ReservedInstance);
+        var faults = new SandboxFaults();
+        faults.RejectNext(OfferKinds.ReservedInstance, "RI limit exceeded for m5.large in us-east-1.");
+
+        var (purchase, orders) = await RunAsync(org, purchaseId, faults);
+
+        Assert.Equal(PurchaseStates.Failed, purchase.Status);
+        Assert.Empty(orders);
+        await using var db = Server.Db(org);
+        var line = await db.PurchaseLines.SingleAsync(l => l.PurchaseId == purchaseId, Cancel);
+        Assert.Equal((PurchaseLineStates.Failed, "RI limit exceeded for m5.large in us-east-1."), (line.State, line.Error));
+    }
+}
+
+public sealed class PurchasesApiOnSqlite(SqliteTranche fixture) : PurchasesApiTests<SqliteTranche>(fixture), IClassFixture<SqliteTranche>;
+
+public sealed class PurchasesApiOnPostgres(PostgresTranche fixture) : PurchasesApiTests<PostgresTranche>(fixture), IClassFixture<PostgresTranche>;
