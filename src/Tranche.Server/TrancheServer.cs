@@ -74,6 +74,8 @@ public static class TrancheServer
         builder.Services.AddSingleton<InventoryStore>();
         builder.Services.AddSingleton<AnswerCache>();
         builder.Services.AddSingleton<Tranche.Providers.Sandbox.SandboxFaults>();
+        builder.Services.AddSingleton<PurchaseRecovery>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PurchaseRecovery>());
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load());
         configureServices?.Invoke(builder.Services);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Tranche.Data;
 using Tranche.Domain.Offers;
 using Tranche.Ingest;
@@ -191,6 +192,48 @@ public abstract class PurchasesApiTests<TFixture>(TFixture fixture) : ApiTests<T
         Assert.Equal(PurchaseStates.Succeeded, purchase.Status);
         var order = Assert.Single(orders);
         Assert.Contains(PurchaseLedger.TagKey, order.Tags, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Applying_a_plan_in_v1_buys_it_and_the_plan_follows_the_purchase()
+    {
+        var (tenants, _, plan) = await PlanToBuyAsync();
+        using var client = Server.Client(tenants.Child.Key);
+        var planId = plan.GetProperty("plan").GetProperty("id").GetString();
+        var empty = (await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/default?provider=aws", Cancel)).JsonAsync())
+            .EnumerateArray().FirstOrDefault(p => p.GetProperty("amortized_cost_hourly").GetDecimal() == 0);
+
+        var response = await client.PostAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{planId}/apply", null, Cancel);
+
+        await AssertStatusAsync(HttpStatusCode.OK, response);
+        var applied = await response.JsonAsync();
+        Contract.AssertMatches(applied, "CommitmentPlan");
+        Assert.Equal(("completed", planId), (applied.GetProperty("status").GetString(), applied.GetProperty("id").GetString()));
+        Assert.Equal("plan_already_purchased",
+            (await (await client.PostAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{planId}/apply", null, Cancel)).AssertApiErrorAsync(HttpStatusCode.Conflict)).GetProperty("code").GetString());
+        await (await client.PostAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{Guid.NewGuid()}/apply", null, Cancel)).AssertApiErrorAsync(HttpStatusCode.NotFound);
+        if (empty.ValueKind == JsonValueKind.Object)
+        {
+            Assert.Equal("plan_empty",
+                (await (await client.PostAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{empty.GetProperty("id").GetString()}/apply", null, Cancel)).AssertApiErrorAsync(HttpStatusCode.Conflict)).GetProperty("code").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task The_recovery_job_finishes_what_a_lost_answer_left_in_progress()
+    {
+        var (org, purchaseId, _) = await PendingPurchaseAsync(OfferKinds.ReservedInstance);
+        var faults = new SandboxFaults();
+        faults.LoseNextResponse(OfferKinds.ReservedInstance);
+        Assert.Equal(PurchaseStates.InProgress, (await RunAsync(org, purchaseId, faults)).Purchase.Status);
+
+        var resumed = await Server.App.Services.GetRequiredService<PurchaseRecovery>().ResumeAsync(TimeSpan.Zero, Cancel);
+
+        Assert.True(resumed >= 1);
+        await using var db = Server.Db(org);
+        Assert.Equal(PurchaseStates.Succeeded, (await db.Purchases.SingleAsync(p => p.Id == purchaseId, Cancel)).Status);
+        await using var cloud = Server.Db(org);
+        Assert.Single(await new SandboxMarket(cloud, faults).OrdersAsync(org, Cancel));
     }
 
     [Fact]

@@ -35,6 +35,17 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
 
         purchase.Status = StatusOf(lines);
         purchase.CompletedAt = purchase.Status == PurchaseStates.InProgress ? null : now();
+        // The plan follows its purchase: in progress, completed, or back to the user when any line failed.
+        if (await db.CommitmentPlans.SingleOrDefaultAsync(p => p.Id == purchase.PlanId, cancellationToken) is { } plan)
+        {
+            plan.Status = purchase.Status switch
+            {
+                PurchaseStates.InProgress => "in_progress",
+                PurchaseStates.Succeeded => "completed",
+                _ => "needs_review",
+            };
+        }
+
         db.Record(purchase.OrgId, Actor.System, purchase.Status == PurchaseStates.InProgress ? "purchase.interrupted" : $"purchase.{purchase.Status}", purchase.Id.ToString(),
             new { lines = lines.Select(l => new { l.Id, l.State, l.ProviderOrderId, l.Error }) }, now());
         await db.SaveChangesAsync(cancellationToken);

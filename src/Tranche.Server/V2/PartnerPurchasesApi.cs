@@ -45,9 +45,6 @@ public sealed record PurchaseResponse(
 /// </summary>
 internal static class PartnerPurchasesApi
 {
-    /// <summary>A plan older than this is stale: prices and usage move.</summary>
-    public static readonly TimeSpan PlanLifetime = TimeSpan.FromHours(24);
-
     public static void MapPartnerPurchases(this IEndpointRouteBuilder routes)
     {
         var partner = routes.MapGroup("/v2/org/{child_org_id}/partners").ForOrg("child_org_id", OrgReach.ChildOfPartner).WithTags("Partner").WithApiErrors();
@@ -89,69 +86,14 @@ internal static class PartnerPurchasesApi
                 : ApiResults.Conflict($"Idempotency-Key '{key}' was used for a purchase of plan {repeated.PlanId}, not {planId}.", "idempotency_key_reused");
         }
 
-        var plan = await db.CommitmentPlans.AsNoTracking().SingleOrDefaultAsync(p => p.Id == planId, context.RequestAborted);
-        if (plan is null)
+        var (purchase, refusal) = await PurchaseOrders.CreateAsync(db, orgId, planId, key, context.Caller().AsActor(context), time.StorageNow(), context.RequestAborted);
+        if (refusal is not null)
         {
-            return ApiResults.NotFound($"Org {orgId} has no plan {planId}.", "plan_not_found");
-        }
-
-        if (await db.Purchases.AsNoTracking().SingleOrDefaultAsync(p => p.PlanId == planId, context.RequestAborted) is { } earlier)
-        {
-            return ApiResults.Conflict($"Plan {planId} was already purchased (purchase {earlier.Id}, {earlier.Status}).", "plan_already_purchased", new { purchase_id = earlier.Id });
-        }
-
-        var now = time.StorageNow();
-        var latestLoad = await db.BillingPeriods.Where(p => p.Provider == plan.Provider).MaxAsync(p => (DateTime?)p.LoadedAt, context.RequestAborted);
-        var stale = plan.SupersededAt is not null ? $"a newer plan replaced it at {plan.SupersededAt:u}"
-            : now - plan.CreatedAt > PlanLifetime ? $"it was computed at {plan.CreatedAt:u}, more than {PlanLifetime.TotalHours:0} hours ago"
-            : latestLoad > plan.DataLoadedAt ? $"billing data loaded at {latestLoad:u} is newer than the data it was computed from"
-            : null;
-        if (stale is not null)
-        {
-            return ApiResults.Conflict($"Plan {planId} is stale: {stale}. Fetch the default plans again and purchase the new one.", "plan_stale");
-        }
-
-        var items = await db.PlanLineItems.AsNoTracking().Where(i => i.PlanId == planId && i.IsSelected && i.SelectedQuantity > 0)
-            .OrderBy(i => i.Id).ToListAsync(context.RequestAborted);
-        if (items.Count == 0)
-        {
-            return ApiResults.Conflict($"Plan {planId} ({plan.Name}) has nothing to buy.", "plan_empty");
-        }
-
-        var purchase = new PurchaseRecord
-        {
-            Id = Guid.CreateVersion7(now), OrgId = orgId, PlanId = planId, Provider = plan.Provider, Status = PurchaseStates.InProgress, IdempotencyKey = key,
-            RequestedByKeyId = context.Caller().KeyId, RequestId = context.TraceIdentifier, CreatedAt = now,
-            TotalUpfrontCost = items.Sum(i => i.UpfrontCost), TotalMonthlyCost = items.Sum(i => i.MonthlyCost),
-        };
-        db.Purchases.Add(purchase);
-        var sequence = 0;
-        foreach (var item in items)
-        {
-            var lineId = Guid.CreateVersion7(now);
-            db.PurchaseLines.Add(new PurchaseLineRecord
-            {
-                Id = lineId, OrgId = orgId, PurchaseId = purchase.Id, PlanLineItemId = item.Id, Sequence = sequence++, Provider = plan.Provider, OfferType = item.OfferType,
-                ProviderOfferingId = item.ProviderOfferingId, Quantity = item.SelectedQuantity, Commitment = item.SelectedCommitment, UpfrontCost = item.UpfrontCost,
-                MonthlyCost = item.MonthlyCost, IdempotencyToken = PurchaseLedger.TokenOf(purchase.Id, lineId), State = PurchaseLineStates.Pending,
-            });
-        }
-
-        db.Record(orgId, context.Caller().AsActor(context), "purchase.created", purchase.Id.ToString(), new { plan_id = planId, lines = items.Count }, now);
-        try
-        {
-            await db.SaveChangesAsync(context.RequestAborted);
-        }
-        catch (DbUpdateException)
-        {
-            // Another request bought the same plan (or used the same key) a moment ago; the database kept one.
-            return ApiResults.Conflict($"Plan {planId} is being purchased by another request.", "plan_already_purchased");
+            return refusal.NotFound ? ApiResults.NotFound(refusal.Message, refusal.Code) : ApiResults.Conflict(refusal.Message, refusal.Code, refusal.Detail);
         }
 
         // The sandbox plays the cloud: its own unit of work, as a provider's API would be.
-        await using var cloud = TrancheDatabase.CreateContext(options.Database, OrgScope.For(orgId));
-        var ledger = new PurchaseLedger(db, new SandboxMarket(cloud, faults), catalog);
-        await ledger.RunAsync(purchase.Id, time.StorageNow, context.RequestAborted);
+        await PurchaseRunner.RunAsync(options.Database, db, orgId, purchase!.Id, catalog, faults, time, context.RequestAborted);
         return TypedResults.Created($"/v2/org/{orgId}/partners/purchases/{purchase.Id}", await ResponseAsync(db, purchase, context.RequestAborted));
     }
 
@@ -183,7 +125,7 @@ internal static class PartnerPurchasesApi
             : TypedResults.Ok(await ResponseAsync(db, purchase, context.RequestAborted));
     }
 
-    private static async Task<PurchaseResponse> ResponseAsync(TrancheDbContext db, PurchaseRecord purchase, CancellationToken cancellationToken)
+    internal static async Task<PurchaseResponse> ResponseAsync(TrancheDbContext db, PurchaseRecord purchase, CancellationToken cancellationToken)
     {
         var lines = await db.PurchaseLines.AsNoTracking().Where(l => l.PurchaseId == purchase.Id).OrderBy(l => l.Sequence).ToListAsync(cancellationToken);
         return new PurchaseResponse(

@@ -2,6 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
 using Tranche.Providers.Plans;
+using Tranche.Providers.Purchasing;
+using Tranche.Providers.Sandbox;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 
@@ -135,6 +137,12 @@ internal static class PlansApi
             .WithSummary("/commitment-plans/{plan_id}")
             .Produces<CommitmentPlanResponse>();
 
+        plans.MapPost("/{plan_id}/apply", Apply)
+            .WithSummary("/commitment-plans/{plan_id}/apply")
+            .WithDescription("Buys the plan's selected line items in the org's cloud account (the sandbox cloud until a real account is connected) and answers with the plan, whose status moves to `in_progress` and then `completed` (or `needs_review` when a line failed). 404 for a plan the org does not have; 409 when it is stale (older than 24 hours, replaced, or computed before newer billing data), already purchased, or has nothing to buy. Every line is recorded before the provider is called and carries an idempotency token, so nothing is bought twice; the purchase is listed under `/v2/org/{org_id}/partners/purchases` for partners.")
+            .Produces<CommitmentPlanResponse>()
+            .Produces<ApiErrorResponse>(StatusCodes.Status409Conflict);
+
         plans.MapGet("/{plan_id}/line-items", LineItems)
             .WithSummary("/commitment-plans/{plan_id}/line-items")
             .WithDescription("What the plan buys: one line per offer and pool, with hourly cost and savings, the offer and the contract. Paged (`page_size` 1 to 100, default 20); totals in `X-Pagination`.")
@@ -164,6 +172,22 @@ internal static class PlansApi
         var id = PathIds.Parse(plan_id, nameof(plan_id));
         var plan = await db.CommitmentPlans.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, context.RequestAborted);
         return plan is null ? ApiResults.NotFound($"Org {context.Org().OrgId} has no plan {id}.", "plan_not_found") : TypedResults.Ok(ToResponse(plan));
+    }
+
+    private static async Task<IResult> Apply(
+        HttpContext context, TrancheDbContext db, TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, string plan_id)
+    {
+        var id = PathIds.Parse(plan_id, nameof(plan_id));
+        var orgId = context.Org().OrgId;
+        var (purchase, refusal) = await PurchaseOrders.CreateAsync(db, orgId, id, null, context.Caller().AsActor(context), time.StorageNow(), context.RequestAborted);
+        if (refusal is not null)
+        {
+            return refusal.NotFound ? ApiResults.NotFound(refusal.Message, refusal.Code) : ApiResults.Conflict(refusal.Message, refusal.Code, refusal.Detail);
+        }
+
+        await PurchaseRunner.RunAsync(options.Database, db, orgId, purchase!.Id, catalog, faults, time, context.RequestAborted);
+        var plan = await db.CommitmentPlans.AsNoTracking().SingleAsync(p => p.Id == id, context.RequestAborted);
+        return TypedResults.Ok(ToResponse(plan));
     }
 
     private static async Task<IResult> LineItems(HttpContext context, TrancheDbContext db, string plan_id)

@@ -1,0 +1,76 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Tranche.Data;
+using Tranche.Domain.Offers;
+using Tranche.Providers.Purchasing;
+using Tranche.Providers.Sandbox;
+
+namespace Tranche.Server;
+
+/// <summary>Runs a purchase's ledger against the org's cloud account (the sandbox cloud, in its own unit of work, as a provider's API would be).</summary>
+internal static class PurchaseRunner
+{
+    public static async Task<PurchaseRecord> RunAsync(
+        DatabaseTarget database, TrancheDbContext db, Guid orgId, Guid purchaseId, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await using var cloud = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
+        return await new PurchaseLedger(db, new SandboxMarket(cloud, faults), catalog).RunAsync(purchaseId, time.StorageNow, cancellationToken);
+    }
+}
+
+/// <summary>
+/// On start, and every few minutes after, finishes purchases a crash or a lost answer left in progress: their lines are
+/// run again with the same idempotency tokens, so whatever the provider already bought is found, not bought again.
+/// </summary>
+internal sealed partial class PurchaseRecovery(
+    TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, ILogger<PurchaseRecovery> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+
+    /// <summary>A purchase younger than this may still be running in the request that made it; leave it to that request.</summary>
+    public static readonly TimeSpan QuietPeriod = TimeSpan.FromMinutes(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ResumeAsync(QuietPeriod, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e);
+            }
+
+            await Task.Delay(Interval, time, stoppingToken);
+        }
+    }
+
+    public async Task<int> ResumeAsync(TimeSpan quietPeriod, CancellationToken cancellationToken)
+    {
+        var before = time.StorageNow() - quietPeriod;
+        List<(Guid OrgId, Guid Id)> unfinished;
+        await using (var db = TrancheDatabase.CreateContext(options.Database))
+        {
+            unfinished = [.. (await db.Purchases.IgnoreQueryFilters().AsNoTracking()
+                .Where(p => p.Status == PurchaseStates.InProgress && p.CreatedAt <= before)
+                .Select(p => new { p.OrgId, p.Id }).ToListAsync(cancellationToken)).Select(p => (p.OrgId, p.Id))];
+        }
+
+        foreach (var (orgId, id) in unfinished)
+        {
+            await using var db = TrancheDatabase.CreateContext(options.Database, OrgScope.For(orgId));
+            var purchase = await PurchaseRunner.RunAsync(options.Database, db, orgId, id, catalog, faults, time, cancellationToken);
+            LogResumed(logger, id, purchase.Status);
+        }
+
+        return unfinished.Count;
+    }
+
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Resumed purchase {PurchaseId}: {Status}")]
+    private static partial void LogResumed(ILogger logger, Guid purchaseId, string status);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Resuming unfinished purchases failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
