@@ -33,6 +33,11 @@ public static class TrancheCli
         root.Subcommands.Add(GenerateCommand.Create(common));
         root.Subcommands.Add(SyncCommand.Create(common));
         root.Subcommands.Add(PlansCommand.Create(common));
+        foreach (var command in PurchaseCommands.Create(common))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(BacktestCommand.Create(common));
         root.Subcommands.Add(DbCommands.Create(common));
         return root;
