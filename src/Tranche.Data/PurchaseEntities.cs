@@ -124,3 +124,32 @@ public sealed class SandboxOrder : IOrgOwned
 
     public DateTime CreatedAt { get; set; }
 }
+
+/// <summary>
+/// An org's purchase guardrails, set by the org or its partner. Null limits do not apply; with <see cref="DryRun"/> on,
+/// purchases are checked and described but nothing is bought.
+/// </summary>
+public sealed class PurchasePolicy : IOrgOwned
+{
+    public Guid OrgId { get; set; }
+
+    /// <summary>Providers purchases may go to, comma-separated (<c>aws,azure</c>); null allows all.</summary>
+    public string? AllowedProviders { get; set; }
+
+    /// <summary>Commitment kinds that may be bought (<c>ri,savings_plan,cud</c>); null allows all.</summary>
+    public string? AllowedCommitmentTypes { get; set; }
+
+    /// <summary>Most one purchase may pay upfront.</summary>
+    public decimal? MaxUpfrontPerPurchase { get; set; }
+
+    /// <summary>Most new commitment (monthly cost, 730 hours) the org may add within one calendar month.</summary>
+    public decimal? MaxNewMonthlyCommitmentPerMonth { get; set; }
+
+    public int? MaxTermMonths { get; set; }
+
+    public bool DryRun { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    public required string UpdatedBy { get; set; }
+}

@@ -55,6 +55,8 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<SandboxOrder> SandboxOrders => Set<SandboxOrder>();
 
+    public DbSet<PurchasePolicy> PurchasePolicies => Set<PurchasePolicy>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -373,6 +375,16 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             line.HasIndex(l => l.PurchaseId);
             line.HasIndex(l => l.IdempotencyToken).IsUnique();
             line.HasOne<PurchaseRecord>().WithMany().HasForeignKey(l => l.PurchaseId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PurchasePolicy>(policy =>
+        {
+            policy.ToTable("purchase_policies");
+            policy.HasKey(p => p.OrgId);
+            policy.Property(p => p.AllowedProviders).HasMaxLength(100);
+            policy.Property(p => p.AllowedCommitmentTypes).HasMaxLength(100);
+            policy.Property(p => p.UpdatedBy).HasMaxLength(100);
+            policy.HasOne<Org>().WithMany().HasForeignKey(p => p.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<SandboxOrder>(order =>

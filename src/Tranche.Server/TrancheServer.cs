@@ -109,6 +109,7 @@ public static class TrancheServer
         app.MapPlanResourceMatches();
         app.MapPartnerPlans();
         app.MapPartnerPurchases();
+        app.MapPurchasePolicy();
         configureApp?.Invoke(app);
 
         return app;

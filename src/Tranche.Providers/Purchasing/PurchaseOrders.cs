@@ -47,6 +47,11 @@ public static class PurchaseOrders
             return (null, new PurchaseRefusal("plan_empty", $"Plan {planId} ({plan.Name}) has nothing to buy."));
         }
 
+        if (await GuardrailAsync(db, plan, items, now, cancellationToken) is { } broken)
+        {
+            return (null, broken);
+        }
+
         var purchase = new PurchaseRecord
         {
             Id = Guid.CreateVersion7(now), OrgId = orgId, PlanId = planId, Provider = plan.Provider, Status = PurchaseStates.InProgress, IdempotencyKey = idempotencyKey,
@@ -81,4 +86,57 @@ public static class PurchaseOrders
 
         return (purchase, null);
     }
+
+    /// <summary>The first of the org's guardrails the plan would break, with the limit and the figure that broke it.</summary>
+    private static async Task<PurchaseRefusal?> GuardrailAsync(
+        TrancheDbContext db, CommitmentPlanRecord plan, List<PlanLineItemRecord> items, DateTime now, CancellationToken cancellationToken)
+    {
+        if (await db.PurchasePolicies.AsNoTracking().SingleOrDefaultAsync(cancellationToken) is not { } policy)
+        {
+            return null;
+        }
+
+        if (List(policy.AllowedProviders) is { } providers && !providers.Contains(plan.Provider))
+        {
+            return Broken("guardrail_provider", $"The org's policy allows purchases on {string.Join(", ", providers)} only; this plan is for {plan.Provider}.", providers, plan.Provider);
+        }
+
+        if (List(policy.AllowedCommitmentTypes) is { } types && items.FirstOrDefault(i => !types.Contains(i.OfferType)) is { } type)
+        {
+            return Broken("guardrail_commitment_type", $"The org's policy allows {string.Join(", ", types)} only; the plan buys {type.OfferType} ({type.ProviderOfferingId}).", types, type.OfferType);
+        }
+
+        if (policy.MaxTermMonths is { } maxTerm && items.Max(i => i.TermMonths) is var term && term > maxTerm)
+        {
+            return Broken("guardrail_max_term", $"The org's policy allows terms up to {maxTerm} months; the plan has a {term}-month term.", maxTerm, term);
+        }
+
+        var upfront = items.Sum(i => i.UpfrontCost);
+        if (policy.MaxUpfrontPerPurchase is { } maxUpfront && upfront > maxUpfront)
+        {
+            return Broken("guardrail_max_upfront", $"The org's policy allows at most {maxUpfront:N2} upfront per purchase; the plan pays {upfront:N2}.", maxUpfront, upfront);
+        }
+
+        if (policy.MaxNewMonthlyCommitmentPerMonth is { } maxMonthly)
+        {
+            var monthStart = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+            var bought = await db.Purchases.Where(p => p.CreatedAt >= monthStart && p.Status != PurchaseStates.Failed).SumAsync(p => (decimal?)p.TotalMonthlyCost, cancellationToken) ?? 0;
+            var adding = items.Sum(i => i.MonthlyCost);
+            if (bought + adding > maxMonthly)
+            {
+                return Broken("guardrail_monthly_limit",
+                    $"The org's policy allows {maxMonthly:N2} of new monthly commitment per calendar month; {bought:N2} is already bought this month and the plan adds {adding:N2}.",
+                    maxMonthly, bought + adding);
+            }
+        }
+
+        return policy.DryRun
+            ? Broken("guardrail_dry_run", $"The org is in dry-run mode: the plan would buy {items.Count} line item(s), {upfront:N2} upfront and {items.Sum(i => i.MonthlyCost):N2} a month. Nothing was bought.", null, items.Count)
+            : null;
+
+        static PurchaseRefusal Broken(string code, string message, object? limit, object value) => new(code, message, Detail: new { limit, value });
+    }
+
+    private static IReadOnlyList<string>? List(string? csv) =>
+        string.IsNullOrWhiteSpace(csv) ? null : [.. csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 }

@@ -1253,6 +1253,53 @@ namespace Tranche.Data.Migrations.Postgres
                     b.ToTable("purchase_line_items", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.PurchasePolicy", b =>
+                {
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("AllowedCommitmentTypes")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("allowed_commitment_types");
+
+                    b.Property<string>("AllowedProviders")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("allowed_providers");
+
+                    b.Property<bool>("DryRun")
+                        .HasColumnType("boolean")
+                        .HasColumnName("dry_run");
+
+                    b.Property<long?>("MaxNewMonthlyCommitmentPerMonth")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_new_monthly_commitment_per_month");
+
+                    b.Property<int?>("MaxTermMonths")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_term_months");
+
+                    b.Property<long?>("MaxUpfrontPerPurchase")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_upfront_per_purchase");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("OrgId");
+
+                    b.ToTable("purchase_policies", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.PurchaseRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1846,6 +1893,15 @@ namespace Tranche.Data.Migrations.Postgres
                     b.HasOne("Tranche.Data.PurchaseRecord", null)
                         .WithMany()
                         .HasForeignKey("PurchaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.PurchasePolicy", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1246,6 +1246,53 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("purchase_line_items", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.PurchasePolicy", b =>
+                {
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("AllowedCommitmentTypes")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("allowed_commitment_types");
+
+                    b.Property<string>("AllowedProviders")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("allowed_providers");
+
+                    b.Property<bool>("DryRun")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("dry_run");
+
+                    b.Property<long?>("MaxNewMonthlyCommitmentPerMonth")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_new_monthly_commitment_per_month");
+
+                    b.Property<int?>("MaxTermMonths")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_term_months");
+
+                    b.Property<long?>("MaxUpfrontPerPurchase")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_upfront_per_purchase");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("OrgId");
+
+                    b.ToTable("purchase_policies", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.PurchaseRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1839,6 +1886,15 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.HasOne("Tranche.Data.PurchaseRecord", null)
                         .WithMany()
                         .HasForeignKey("PurchaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.PurchasePolicy", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Tranche.Domain.Tenancy;
+using Tranche.Ingest;
+using Tranche.Ingest.Generation;
+using Tranche.Providers.Sandbox;
+using Tranche.Testing;
+
+namespace Tranche.Server.Tests;
+
+public abstract class PurchaseGuardrailTests<TFixture>(TFixture fixture) : ApiTests<TFixture>(fixture)
+    where TFixture : TrancheFixture
+{
+    private static string Body(string? planId) => JsonSerializer.Serialize(new { plan_id = planId, confirm = true });
+
+    private static string N(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Guardrails_refuse_a_purchase_naming_the_limit_and_the_figure()
+    {
+        var tenants = await Server.CreateTenantsAsync();
+        var folder = TestDatabases.NewTempDirectory("guardrails");
+        FocusGenerator.Generate(new GenerateRequest("aws", 100, Seed: 11, folder) { End = DateOnly.FromDateTime(DateTime.UtcNow), Instances = 30 });
+        Assert.Equal(IngestOutcome.Loaded, (await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel)).Outcome);
+        using var partner = Server.Client(tenants.Partner.Key);
+        var plans = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).JsonAsync();
+        var plan = plans.GetProperty("plans").EnumerateArray().Last(p => p.GetProperty("line_items").GetArrayLength() > 0);
+        var planId = plan.GetProperty("plan").GetProperty("id").GetString();
+        var url = $"/v2/org/{tenants.Child.Id}/partners/plans/purchase";
+        var policy = $"/v1/org/{tenants.Child.Id}/purchase-policy";
+        var lines = plan.GetProperty("line_items").EnumerateArray().ToList();
+        var longest = lines.Max(l => l.GetProperty("term_months").GetInt32());
+        var upfront = lines.Sum(l => l.GetProperty("upfront_cost").GetDecimal());
+        var monthly = lines.Sum(l => l.GetProperty("monthly_cost").GetDecimal());
+
+        async Task<JsonElement> Refused(string body, string code)
+        {
+            await AssertStatusAsync(HttpStatusCode.OK, await partner.PutAsync(policy, Http.Json(body), Cancel));
+            var error = await (await partner.PostJsonAsync(url, Body(planId))).AssertApiErrorAsync(HttpStatusCode.Conflict);
+            Assert.Equal(code, error.GetProperty("code").GetString());
+            return error;
+        }
+
+        var provider = await Refused("{\"allowed_providers\": [\"gcp\"]}", "guardrail_provider");
+        Assert.Contains("gcp", provider.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var term = await Refused($"{{\"max_term_months\": {longest - 1}}}", "guardrail_max_term");
+        Assert.Equal(longest, term.GetProperty("detail").GetProperty("value").GetInt32());
+        await Refused($"{{\"max_new_monthly_commitment_per_month\": {N(Math.Max(0, monthly - 0.01m))}}}", "guardrail_monthly_limit");
+        if (upfront > 0)
+        {
+            await Refused($"{{\"max_upfront_per_purchase\": {N(upfront - 0.01m)}}}", "guardrail_max_upfront");
+        }
+
+        var dry = await Refused("{\"dry_run\": true}", "guardrail_dry_run");
+        Assert.Contains("Nothing was bought", dry.GetProperty("message").GetString(), StringComparison.Ordinal);
+        await using (var cloud = Server.Db(tenants.Child.Id))
+        {
+            Assert.Empty(await new SandboxMarket(cloud, new SandboxFaults()).OrdersAsync(tenants.Child.Id, Cancel));
+        }
+
+        // Limits the plan keeps within let it through.
+        await AssertStatusAsync(HttpStatusCode.OK, await partner.PutAsync(policy, Http.Json($"{{\"allowed_providers\": [\"aws\"], \"max_term_months\": {longest}, \"dry_run\": false}}"), Cancel));
+        await AssertStatusAsync(HttpStatusCode.Created, await partner.PostJsonAsync(url, Body(planId)));
+        var read = await (await partner.GetAsync(policy, Cancel)).JsonAsync();
+        Assert.Equal(["aws"], read.GetProperty("allowed_providers").EnumerateArray().Select(p => p.GetString()));
+
+        var invalid = await (await partner.PutAsync(policy, Http.Json("{\"allowed_providers\": [\"mars\"], \"max_term_months\": 0, \"max_upfront_per_purchase\": -1}"), Cancel)).AssertValidationErrorAsync();
+        foreach (var field in (string[])["allowed_providers", "max_term_months", "max_upfront_per_purchase"])
+        {
+            Assert.NotEmpty(invalid.Messages("json", field));
+        }
+
+        using var user = Server.Client(await Server.CreateKeyAsync(tenants.Child.Id, OrgRole.User));
+        await (await user.PutAsync(policy, Http.Json("{\"dry_run\": true}"), Cancel)).AssertApiErrorAsync(HttpStatusCode.Forbidden);
+        await using var db = Server.Db(tenants.Child.Id);
+        Assert.Contains(await db.AuditEvents.Select(a => a.Action).ToListAsync(Cancel), a => a == "purchase_policy.changed");
+    }
+}
+
+public sealed class PurchaseGuardrailsOnSqlite(SqliteTranche fixture) : PurchaseGuardrailTests<SqliteTranche>(fixture), IClassFixture<SqliteTranche>;
+
+public sealed class PurchaseGuardrailsOnPostgres(PostgresTranche fixture) : PurchaseGuardrailTests<PostgresTranche>(fixture), IClassFixture<PostgresTranche>;
