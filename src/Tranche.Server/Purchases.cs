@@ -23,12 +23,15 @@ internal static class PurchaseRunner
 /// run again with the same idempotency tokens, so whatever the provider already bought is found, not bought again.
 /// </summary>
 internal sealed partial class PurchaseRecovery(
-    TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, ILogger<PurchaseRecovery> logger) : BackgroundService
+    TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, IConfiguration configuration, ILogger<PurchaseRecovery> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
-    /// <summary>A purchase younger than this may still be running in the request that made it; leave it to that request.</summary>
-    public static readonly TimeSpan QuietPeriod = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// A purchase younger than this may still be running in the request that made it; leave it to that request.
+    /// <c>TRANCHE_PURCHASE_RECOVERY_QUIET_SECONDS</c> changes it (a single server restarting after a crash can use 0).
+    /// </summary>
+    private TimeSpan QuietPeriod => TimeSpan.FromSeconds(int.TryParse(configuration["TRANCHE_PURCHASE_RECOVERY_QUIET_SECONDS"], out var seconds) ? Math.Max(0, seconds) : 120);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

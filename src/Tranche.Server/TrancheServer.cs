@@ -73,7 +73,7 @@ public static class TrancheServer
         builder.Services.AddHostedService<UploadProcessor>();
         builder.Services.AddSingleton<InventoryStore>();
         builder.Services.AddSingleton<AnswerCache>();
-        builder.Services.AddSingleton<Tranche.Providers.Sandbox.SandboxFaults>();
+        builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.SandboxFaults.Parse(builder.Configuration["TRANCHE_SANDBOX_FAULTS"]));
         builder.Services.AddSingleton<PurchaseRecovery>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PurchaseRecovery>());
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load());

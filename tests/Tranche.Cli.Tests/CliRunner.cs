@@ -94,7 +94,9 @@ public sealed class TrancheProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public static TrancheProcess Start(string workingDirectory, params string[] args)
+    public static TrancheProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
+
+    public static TrancheProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "tranche.dll"), .. args])
         {
@@ -105,6 +107,11 @@ public sealed class TrancheProcess : IAsyncDisposable
         };
         start.Environment.Remove("TRANCHE_DATABASE");
         start.Environment.Remove("TRANCHE_DATA_DIR");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = start };
         var tranche = new TrancheProcess(process);
         process.OutputDataReceived += (_, e) => tranche.Append(e.Data, tranche._output);

@@ -13,10 +13,44 @@ public sealed class SandboxRejectedException(string message) : Exception(message
 /// <summary>The order was carried out but its answer never arrived, as a network can do it to a real provider call.</summary>
 public sealed class SandboxResponseLostException(string message) : Exception(message);
 
-/// <summary>Failures and latency to inject into the sandbox's purchase calls, for tests and demos of recovery.</summary>
+/// <summary>
+/// Failures and latency to inject into the sandbox's purchase calls, for tests and demos of recovery. A server reads
+/// standing faults from <c>TRANCHE_SANDBOX_FAULTS</c> (see <see cref="Parse"/>): <c>crash-before-order:KIND</c> ends the
+/// process when an order of that kind (<c>ri</c>, <c>savings_plan</c>, <c>cud</c>, or <c>*</c>) is about to be placed,
+/// <c>crash-after-order:KIND</c> right after it was placed and before its answer: the two moments a purchase can be cut.
+/// </summary>
 public sealed class SandboxFaults
 {
     private readonly ConcurrentQueue<(string Kind, bool LoseResponse, string? Rejection)> _next = new();
+    private readonly HashSet<string> _crashBefore = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _crashAfter = new(StringComparer.Ordinal);
+
+    public static SandboxFaults Parse(string? spec)
+    {
+        var faults = new SandboxFaults();
+        foreach (var item in (spec ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (name, kind) = item.Split(':', 2) is [var n, var k] ? (n, k) : (item, "*");
+            var set = name switch
+            {
+                "crash-before-order" => faults._crashBefore,
+                "crash-after-order" => faults._crashAfter,
+                _ => throw new ArgumentException($"Unknown sandbox fault '{name}' in '{spec}' (known: crash-before-order, crash-after-order).", nameof(spec)),
+            };
+            set.Add(kind);
+        }
+
+        return faults;
+    }
+
+    internal void CrashIf(bool after, string offerType)
+    {
+        var set = after ? _crashAfter : _crashBefore;
+        if (set.Contains(offerType) || set.Contains("*"))
+        {
+            Environment.FailFast($"Sandbox fault: the process ends {(after ? "after" : "before")} placing a {offerType} order.");
+        }
+    }
 
     public TimeSpan Latency { get; set; }
 
@@ -101,6 +135,7 @@ public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
     private async Task<string> PlaceAsync(
         Guid orgId, CatalogOffer offer, int quantity, decimal commitment, string? clientToken, string? tags, DateTime now, CancellationToken cancellationToken)
     {
+        faults.CrashIf(after: false, offer.Offer.Kind);
         var (loseResponse, rejection) = faults.Take(offer.Offer.Kind);
         if (rejection is not null)
         {
@@ -119,6 +154,7 @@ public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
             OrgId = orgId, Provider = offer.Offer.Provider, ProviderCommitmentId = orderId, Document = JsonSerializer.Serialize(terms, s_json), CreatedAt = now,
         });
         await db.SaveChangesAsync(cancellationToken);
+        faults.CrashIf(after: true, offer.Offer.Kind);
         if (loseResponse)
         {
             throw new SandboxResponseLostException($"The sandbox bought {orderId} but its answer was lost on the way back.");
