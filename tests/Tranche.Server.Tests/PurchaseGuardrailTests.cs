@@ -82,3 +82,43 @@ public abstract class PurchaseGuardrailTests<TFixture>(TFixture fixture) : ApiTe
 public sealed class PurchaseGuardrailsOnSqlite(SqliteTranche fixture) : PurchaseGuardrailTests<SqliteTranche>(fixture), IClassFixture<SqliteTranche>;
 
 public sealed class PurchaseGuardrailsOnPostgres(PostgresTranche fixture) : PurchaseGuardrailTests<PostgresTranche>(fixture), IClassFixture<PostgresTranche>;
+
+/// <summary>Many identical purchase requests at once, and a provider that turns orders away for a while.</summary>
+public abstract class PurchaseConcurrencyTests<TFixture>(TFixture fixture) : ApiTests<TFixture>(fixture)
+    where TFixture : TrancheFixture
+{
+    [Fact]
+    public async Task Fifty_identical_purchase_requests_at_once_make_one_purchase_and_one_set_of_orders()
+    {
+        var tenants = await Server.CreateTenantsAsync();
+        var folder = TestDatabases.NewTempDirectory("concurrent");
+        FocusGenerator.Generate(new GenerateRequest("aws", 100, Seed: 11, folder) { End = DateOnly.FromDateTime(DateTime.UtcNow), Instances = 30 });
+        Assert.Equal(IngestOutcome.Loaded, (await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel)).Outcome);
+        using var partner = Server.Client(tenants.Partner.Key);
+        var plans = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).JsonAsync();
+        var plan = plans.GetProperty("plans").EnumerateArray().Last(p => p.GetProperty("line_items").GetArrayLength() > 0);
+        var body = JsonSerializer.Serialize(new { plan_id = plan.GetProperty("plan").GetProperty("id").GetString(), confirm = true });
+        var url = $"/v2/org/{tenants.Child.Id}/partners/plans/purchase";
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => partner.PostAsync(url, Http.Json(body), Cancel)));
+
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+        {
+            var error = await refused.AssertApiErrorAsync(HttpStatusCode.Conflict);
+            Assert.Equal("plan_already_purchased", error.GetProperty("code").GetString());
+        }
+
+        await using var db = Server.Db(tenants.Child.Id);
+        Assert.Equal(1, await db.Purchases.CountAsync(Cancel));
+        var orders = await new SandboxMarket(db, new SandboxFaults()).OrdersAsync(tenants.Child.Id, Cancel);
+        Assert.Equal(plan.GetProperty("line_items").GetArrayLength(), orders.Count);
+
+        using var other = Server.Client(tenants.OtherPartner.Key);
+        await (await other.PostAsync(url, Http.Json(body), Cancel)).AssertApiErrorAsync(HttpStatusCode.Forbidden);
+    }
+}
+
+public sealed class PurchaseConcurrencyOnSqlite(SqliteTranche fixture) : PurchaseConcurrencyTests<SqliteTranche>(fixture), IClassFixture<SqliteTranche>;
+
+public sealed class PurchaseConcurrencyOnPostgres(PostgresTranche fixture) : PurchaseConcurrencyTests<PostgresTranche>(fixture), IClassFixture<PostgresTranche>;

@@ -236,6 +236,32 @@ public abstract class PurchasesApiTests<TFixture>(TFixture fixture) : ApiTests<T
         Assert.Single(await new SandboxMarket(cloud, faults).OrdersAsync(org, Cancel));
     }
 
+    [Theory]
+    [InlineData(OfferKinds.ReservedInstance, "Throttling: Rate exceeded")]
+    [InlineData(OfferKinds.SavingsPlan, "InternalServerException (500)")]
+    [InlineData(OfferKinds.ReservedInstance, "InsufficientReservedInstanceCapacity")]
+    public async Task A_provider_that_turns_an_order_away_for_now_leaves_an_explained_line_that_is_bought_once_later(string kind, string problem)
+    {
+        var (org, purchaseId, _) = await PendingPurchaseAsync(kind);
+        var faults = new SandboxFaults();
+        faults.UnavailableNext(kind, problem);
+
+        var (waiting, none) = await RunAsync(org, purchaseId, faults);
+        await using (var db = Server.Db(org))
+        {
+            var line = await db.PurchaseLines.SingleAsync(l => l.PurchaseId == purchaseId, Cancel);
+            Assert.Equal(PurchaseLineStates.Submitted, line.State);
+            Assert.Contains(problem, line.Error, StringComparison.Ordinal);
+        }
+
+        var (finished, orders) = await RunAsync(org, purchaseId, faults);
+
+        Assert.Equal(PurchaseStates.InProgress, waiting.Status);
+        Assert.Empty(none);
+        Assert.Equal(PurchaseStates.Succeeded, finished.Status);
+        Assert.Single(orders);
+    }
+
     [Fact]
     public async Task A_refused_order_fails_its_line_with_the_reason_and_buys_nothing()
     {

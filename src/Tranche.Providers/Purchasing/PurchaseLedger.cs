@@ -102,6 +102,15 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
         catch (SandboxResponseLostException)
         {
             // The outcome is unknown: the line stays submitted and the next run finds out what was bought.
+            line.Error = "The provider's answer was lost; the recovery job will find out what was bought.";
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+        catch (SandboxUnavailableException e)
+        {
+            // Turned away for now: nothing was bought, and running the line again is safe.
+            line.Error = $"The provider is unavailable ({e.Message}); the recovery job will try again.";
+            await db.SaveChangesAsync(cancellationToken);
             return;
         }
 

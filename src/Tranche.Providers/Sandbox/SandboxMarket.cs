@@ -10,6 +10,9 @@ namespace Tranche.Providers.Sandbox;
 /// <summary>The sandbox refused an order, as a provider does (quota, payment, a bad offering): nothing was bought.</summary>
 public sealed class SandboxRejectedException(string message) : Exception(message);
 
+/// <summary>The provider did not take the order (throttled, a 5xx, insufficient capacity for now): nothing was bought; try later.</summary>
+public sealed class SandboxUnavailableException(string message) : Exception(message);
+
 /// <summary>The order was carried out but its answer never arrived, as a network can do it to a real provider call.</summary>
 public sealed class SandboxResponseLostException(string message) : Exception(message);
 
@@ -21,7 +24,7 @@ public sealed class SandboxResponseLostException(string message) : Exception(mes
 /// </summary>
 public sealed class SandboxFaults
 {
-    private readonly ConcurrentQueue<(string Kind, bool LoseResponse, string? Rejection)> _next = new();
+    private readonly ConcurrentQueue<(string Kind, bool LoseResponse, string? Rejection, string? Unavailable)> _next = new();
     private readonly HashSet<string> _crashBefore = new(StringComparer.Ordinal);
     private readonly HashSet<string> _crashAfter = new(StringComparer.Ordinal);
 
@@ -55,19 +58,22 @@ public sealed class SandboxFaults
     public TimeSpan Latency { get; set; }
 
     /// <summary>The next order of <paramref name="offerType"/> is carried out, but the call fails as if its answer were lost.</summary>
-    public void LoseNextResponse(string offerType) => _next.Enqueue((offerType, true, null));
+    public void LoseNextResponse(string offerType) => _next.Enqueue((offerType, true, null, null));
 
-    /// <summary>The next order of <paramref name="offerType"/> is refused with <paramref name="message"/>.</summary>
-    public void RejectNext(string offerType, string message) => _next.Enqueue((offerType, false, message));
+    /// <summary>The next order of <paramref name="offerType"/> is refused for good with <paramref name="message"/>.</summary>
+    public void RejectNext(string offerType, string message) => _next.Enqueue((offerType, false, message, null));
 
-    internal (bool LoseResponse, string? Rejection) Take(string offerType)
+    /// <summary>The next order of <paramref name="offerType"/> is turned away for now (throttling, a 5xx, no capacity).</summary>
+    public void UnavailableNext(string offerType, string message) => _next.Enqueue((offerType, false, null, message));
+
+    internal (bool LoseResponse, string? Rejection, string? Unavailable) Take(string offerType)
     {
         if (_next.TryPeek(out var next) && next.Kind == offerType && _next.TryDequeue(out next))
         {
-            return (next.LoseResponse, next.Rejection);
+            return (next.LoseResponse, next.Rejection, next.Unavailable);
         }
 
-        return (false, null);
+        return (false, null, null);
     }
 }
 
@@ -136,10 +142,15 @@ public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
         Guid orgId, CatalogOffer offer, int quantity, decimal commitment, string? clientToken, string? tags, DateTime now, CancellationToken cancellationToken)
     {
         faults.CrashIf(after: false, offer.Offer.Kind);
-        var (loseResponse, rejection) = faults.Take(offer.Offer.Kind);
+        var (loseResponse, rejection, unavailable) = faults.Take(offer.Offer.Kind);
         if (rejection is not null)
         {
             throw new SandboxRejectedException(rejection);
+        }
+
+        if (unavailable is not null)
+        {
+            throw new SandboxUnavailableException(unavailable);
         }
 
         var orderId = OrderIdOf(orgId, offer.Offer);
