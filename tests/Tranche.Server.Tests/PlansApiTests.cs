@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Tranche.Domain.Commitments;
 using Tranche.Ingest;
-using Tranche.Ingest.Generation;
 using Tranche.Providers.Sandbox;
 using Tranche.Testing;
 
@@ -13,21 +12,10 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
 {
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 
-    /// <summary>A partner's customer org with 100 days of generated AWS billing data.</summary>
-    private async Task<(Tenants Tenants, string Folder)> CustomerWithBillingAsync()
-    {
-        var tenants = await Server.CreateTenantsAsync();
-        var folder = TestDatabases.NewTempDirectory("plans");
-        FocusGenerator.Generate(new GenerateRequest("aws", 100, Seed: 11, folder) { End = Today, Instances = 30 });
-        var report = await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel);
-        Assert.Equal(IngestOutcome.Loaded, report.Outcome);
-        return (tenants, folder);
-    }
-
     [Fact]
     public async Task Default_plans_follow_the_contract_and_are_computed_again_only_for_newer_data()
     {
-        var (tenants, folder) = await CustomerWithBillingAsync();
+        var (tenants, folder) = await Server.CustomerWithAwsBillingAsync();
         using var client = Server.Client(tenants.Child.Key);
         var url = $"/v1/org/{tenants.Child.Id}/commitment-plans/default?provider=aws";
 
@@ -94,7 +82,7 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
     [Fact]
     public async Task Comparison_prices_every_term_and_payment_option_with_the_documented_fallback()
     {
-        var (tenants, _) = await CustomerWithBillingAsync();
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
         using var client = Server.Client(tenants.Child.Key);
         var plans = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/default?provider=aws", Cancel)).JsonAsync();
         var plan = plans.EnumerateArray().Last(p => p.GetProperty("amortized_cost_hourly").GetDecimal() > 0);
@@ -176,7 +164,7 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
     [Fact]
     public async Task Resource_matches_share_each_pools_new_coverage_among_its_resources()
     {
-        var (tenants, _) = await CustomerWithBillingAsync();
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
         using var client = Server.Client(tenants.Child.Key);
         var plans = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/default?provider=aws", Cancel)).JsonAsync();
         var plan = plans.EnumerateArray().Last(p => p.GetProperty("amortized_cost_hourly").GetDecimal() > 0);
@@ -237,7 +225,7 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
     [Fact]
     public async Task Partners_get_their_customers_plans_and_a_409_that_names_what_is_missing()
     {
-        var (tenants, _) = await CustomerWithBillingAsync();
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
         using var partner = Server.Client(tenants.Partner.Key);
 
         var response = await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel);

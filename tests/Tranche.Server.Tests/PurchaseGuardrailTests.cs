@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Domain.Tenancy;
 using Tranche.Ingest;
-using Tranche.Ingest.Generation;
 using Tranche.Providers.Sandbox;
 using Tranche.Testing;
 
@@ -20,13 +19,9 @@ public abstract class PurchaseGuardrailTests<TFixture>(TFixture fixture) : ApiTe
     [Fact]
     public async Task Guardrails_refuse_a_purchase_naming_the_limit_and_the_figure()
     {
-        var tenants = await Server.CreateTenantsAsync();
-        var folder = TestDatabases.NewTempDirectory("guardrails");
-        FocusGenerator.Generate(new GenerateRequest("aws", 100, Seed: 11, folder) { End = DateOnly.FromDateTime(DateTime.UtcNow), Instances = 30 });
-        Assert.Equal(IngestOutcome.Loaded, (await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel)).Outcome);
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
         using var partner = Server.Client(tenants.Partner.Key);
-        var plans = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).JsonAsync();
-        var plan = plans.GetProperty("plans").EnumerateArray().Last(p => p.GetProperty("line_items").GetArrayLength() > 0);
+        var plan = await partner.PlanWithPurchasesAsync(tenants.Child.Id);
         var planId = plan.GetProperty("plan").GetProperty("id").GetString();
         var url = $"/v2/org/{tenants.Child.Id}/partners/plans/purchase";
         var policy = $"/v1/org/{tenants.Child.Id}/purchase-policy";
@@ -90,13 +85,9 @@ public abstract class PurchaseConcurrencyTests<TFixture>(TFixture fixture) : Api
     [Fact]
     public async Task Fifty_identical_purchase_requests_at_once_make_one_purchase_and_one_set_of_orders()
     {
-        var tenants = await Server.CreateTenantsAsync();
-        var folder = TestDatabases.NewTempDirectory("concurrent");
-        FocusGenerator.Generate(new GenerateRequest("aws", 100, Seed: 11, folder) { End = DateOnly.FromDateTime(DateTime.UtcNow), Instances = 30 });
-        Assert.Equal(IngestOutcome.Loaded, (await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel)).Outcome);
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
         using var partner = Server.Client(tenants.Partner.Key);
-        var plans = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).JsonAsync();
-        var plan = plans.GetProperty("plans").EnumerateArray().Last(p => p.GetProperty("line_items").GetArrayLength() > 0);
+        var plan = await partner.PlanWithPurchasesAsync(tenants.Child.Id);
         var body = JsonSerializer.Serialize(new { plan_id = plan.GetProperty("plan").GetProperty("id").GetString(), confirm = true });
         var url = $"/v2/org/{tenants.Child.Id}/partners/plans/purchase";
 

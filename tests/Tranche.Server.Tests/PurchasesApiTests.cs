@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Tranche.Data;
 using Tranche.Domain.Offers;
 using Tranche.Ingest;
-using Tranche.Ingest.Generation;
 using Tranche.Providers.Purchasing;
 using Tranche.Providers.Sandbox;
 using Tranche.Providers.Sandbox.Catalog;
@@ -20,14 +19,9 @@ public abstract class PurchasesApiTests<TFixture>(TFixture fixture) : ApiTests<T
 
     private async Task<(Tenants Tenants, string Folder, JsonElement Plan)> PlanToBuyAsync()
     {
-        var tenants = await Server.CreateTenantsAsync();
-        var folder = TestDatabases.NewTempDirectory("purchase");
-        FocusGenerator.Generate(new GenerateRequest("aws", 100, Seed: 11, folder) { End = Today, Instances = 30 });
-        Assert.Equal(IngestOutcome.Loaded, (await BillingIngest.RunAsync(Server.Database, new IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, Cancel)).Outcome);
+        var (tenants, folder) = await Server.CustomerWithAwsBillingAsync();
         using var partner = Server.Client(tenants.Partner.Key);
-        var plans = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).JsonAsync();
-        var plan = plans.GetProperty("plans").EnumerateArray().Last(p => p.GetProperty("line_items").GetArrayLength() > 0);
-        return (tenants, folder, plan);
+        return (tenants, folder, await partner.PlanWithPurchasesAsync(tenants.Child.Id));
     }
 
     private static string Body(object? planId, object? confirm) => JsonSerializer.Serialize(new Dictionary<string, object?> { ["plan_id"] = planId, ["confirm"] = confirm });

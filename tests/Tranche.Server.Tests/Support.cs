@@ -86,3 +86,30 @@ public static class Http
     public static Task<T?> ReadAsync<T>(this HttpResponseMessage response) =>
         response.Content.ReadFromJsonAsync<T>(TestContext.Current.CancellationToken);
 }
+
+/// <summary>Billing data and plans for the tests of plans and purchases.</summary>
+public static class PlanningData
+{
+    /// <summary>The partner tenants, the customer with 100 days of generated AWS billing up to today, and the folder of its files.</summary>
+    public static async Task<(Tenants Tenants, string Folder)> CustomerWithAwsBillingAsync(this TrancheFixture server)
+    {
+        var tenants = await server.CreateTenantsAsync();
+        var folder = TestDatabases.NewTempDirectory("billing");
+        Tranche.Ingest.Generation.FocusGenerator.Generate(new Tranche.Ingest.Generation.GenerateRequest("aws", 100, Seed: 11, folder)
+        {
+            End = DateOnly.FromDateTime(DateTime.UtcNow),
+            Instances = 30,
+        });
+        var report = await Tranche.Ingest.BillingIngest.RunAsync(
+            server.Database, new Tranche.Ingest.IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, TestContext.Current.CancellationToken);
+        Assert.Equal(Tranche.Ingest.IngestOutcome.Loaded, report.Outcome);
+        return (tenants, folder);
+    }
+
+    /// <summary>The last of the customer's default plans (partner view) that buys something.</summary>
+    public static async Task<JsonElement> PlanWithPurchasesAsync(this HttpClient partner, Guid childOrgId)
+    {
+        var plans = await (await partner.GetAsync($"/v2/org/{childOrgId}/partners/plans/default", TestContext.Current.CancellationToken)).JsonAsync();
+        return plans.GetProperty("plans").EnumerateArray().Last(p => p.GetProperty("line_items").GetArrayLength() > 0);
+    }
+}
