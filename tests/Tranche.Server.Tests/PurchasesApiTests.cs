@@ -74,6 +74,12 @@ public abstract class PurchasesApiTests<TFixture>(TFixture fixture) : ApiTests<T
 
         var listed = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/purchases", Cancel)).JsonAsync();
         Assert.Equal(purchase.GetProperty("id").GetString(), Assert.Single(listed.EnumerateArray()).GetProperty("id").GetString());
+        using var child = Server.Client(tenants.Child.Key);
+        var own = await (await child.GetAsync($"/v1/org/{tenants.Child.Id}/purchases", Cancel)).JsonAsync();
+        Assert.Equal(purchase.GetProperty("id").GetString(), Assert.Single(own.EnumerateArray()).GetProperty("id").GetString());
+        var detail = await (await child.GetAsync($"/v1/org/{tenants.Child.Id}/purchases/{purchase.GetProperty("id").GetString()}", Cancel)).JsonAsync();
+        Assert.Equal(lines.Count, detail.GetProperty("line_items").GetArrayLength());
+        await (await child.GetAsync($"/v1/org/{tenants.Child.Id}/purchases/{Guid.NewGuid()}", Cancel)).AssertApiErrorAsync(HttpStatusCode.NotFound);
         await using (var db = Server.Db(tenants.Child.Id))
         {
             Assert.Contains(await db.AuditEvents.Select(a => a.Action).ToListAsync(Cancel), a => a == "purchase.created");

@@ -57,6 +57,16 @@ internal static class PartnerPurchasesApi
             .Produces<PurchaseResponse>()
             .Produces<ApiErrorResponse>(StatusCodes.Status409Conflict);
 
+        // The same history for the org itself (v1): its own keys, or its partner's.
+        var own = routes.MapGroup("/v1/org/{org_id}/purchases").ForOrg().WithTags("Purchasing").WithApiErrors();
+        own.MapGet("", List)
+            .WithSummary("Purchases of the org")
+            .WithDescription("Newest first; paged by `page` and `page_size` (1 to 100, default 20); totals in `X-Pagination`.")
+            .Produces<PurchaseResponse[]>();
+        own.MapGet("/{purchase_id}", Get)
+            .WithSummary("A purchase with its line items")
+            .Produces<PurchaseResponse>();
+
         partner.MapGet("/purchases", List)
             .WithSummary("Purchases of a customer org")
             .WithDescription("Newest first; paged by `page` and `page_size` (1 to 100, default 20); totals in `X-Pagination`.")
