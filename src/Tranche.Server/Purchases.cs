@@ -7,17 +7,6 @@ using Tranche.Providers.Sandbox;
 
 namespace Tranche.Server;
 
-/// <summary>Runs a purchase's ledger against the org's cloud account (the sandbox cloud, in its own unit of work, as a provider's API would be).</summary>
-internal static class PurchaseRunner
-{
-    public static async Task<PurchaseRecord> RunAsync(
-        DatabaseTarget database, TrancheDbContext db, Guid orgId, Guid purchaseId, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, CancellationToken cancellationToken)
-    {
-        await using var cloud = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
-        return await new PurchaseLedger(db, new SandboxMarket(cloud, faults), catalog).RunAsync(purchaseId, time.StorageNow, cancellationToken);
-    }
-}
-
 /// <summary>
 /// On start, and every few minutes after, finishes purchases a crash or a lost answer left in progress: their lines are
 /// run again with the same idempotency tokens, so whatever the provider already bought is found, not bought again.

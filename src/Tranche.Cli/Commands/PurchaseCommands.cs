@@ -59,9 +59,7 @@ internal static class PurchaseCommands
                 throw new CliException(refusal.Message);
             }
 
-            await using var cloud = TrancheDatabase.CreateContext(common.ResolveDatabase(result), OrgScope.For(orgId));
-            await new PurchaseLedger(db, new SandboxMarket(cloud, new SandboxFaults()), SandboxCatalog.Load())
-                .RunAsync(purchase!.Id, common.Environment.Time.StorageNow, cancellationToken);
+            await PurchaseRunner.RunAsync(common.ResolveDatabase(result), db, orgId, purchase!.Id, SandboxCatalog.Load(), new SandboxFaults(), common.Environment.Time, cancellationToken);
             var row = await RowAsync(db, purchase, cancellationToken);
             Write(common, result, [row]);
             return row.Status == PurchaseStates.Succeeded ? 0 : 1;

@@ -155,10 +155,11 @@ public static class PlanGeneration
         }
 
         var records = new List<CommitmentPlanRecord>();
-        var byPool = series.Values.ToDictionary(s => s.Key);
+        // What each pool runs beyond today's coverage over the lookback: the base of every plan's hourly figures.
+        var uncovered = series.Values.ToDictionary(s => s.Key, s => Uncovered(s, settings.LookbackDays * 24));
         foreach (var plan in plans.Defaults)
         {
-            var (record, lines) = ToRecords(orgId, provider, plan, plans, byPool, request, catalog, settings, planAt, loadedAt.Value, now);
+            var (record, lines) = ToRecords(orgId, provider, plan, plans, uncovered, request, catalog, settings, planAt, loadedAt.Value, now);
             db.CommitmentPlans.Add(record);
             db.PlanLineItems.AddRange(lines);
             records.Add(record);
@@ -169,25 +170,21 @@ public static class PlanGeneration
     }
 
     private static (CommitmentPlanRecord, List<PlanLineItemRecord>) ToRecords(
-        Guid orgId, string provider, Plan plan, PlanSet set, Dictionary<string, PoolSeries> pools, PlanRequest request, OfferCatalog catalog,
+        Guid orgId, string provider, Plan plan, PlanSet set, Dictionary<string, double[]> uncoveredByPool, PlanRequest request, OfferCatalog catalog,
         PlanSettings settings, DateOnly planAt, DateTime loadedAt, DateTime now)
     {
         var planId = Guid.CreateVersion7(now);
-        var lookbackHours = settings.LookbackDays * 24;
         var usage = request.Pools.ToDictionary(p => p.Pool);
         var lines = new List<PlanLineItemRecord>();
-        double beforeOnDemand = 0, coveredOnDemand = 0, beforeReserved = 0;
-        foreach (var pool in request.Pools)
-        {
-            // Before the plan: what the pool pays on demand now (usage beyond today's coverage), per hour of the lookback.
-            var uncovered = Uncovered(pools[pool.Pool], pool, lookbackHours);
-            beforeOnDemand += uncovered.Average() * pool.OnDemandRate;
-        }
+        // Before the plan: what the pools pay on demand now (usage beyond today's coverage), per hour of the lookback.
+        // What today's commitments cost is not counted in (before_reserved_cost_hourly is 0 for now).
+        var beforeOnDemand = request.Pools.Sum(p => uncoveredByPool[p.Pool].Average() * p.OnDemandRate);
+        double coveredOnDemand = 0;
 
         foreach (var group in plan.LineItems.GroupBy(l => l.Pool))
         {
             var pool = usage[group.Key];
-            var uncovered = Uncovered(pools[group.Key], pool, lookbackHours);
+            var uncovered = uncoveredByPool[group.Key];
             var before = uncovered.Average() * pool.OnDemandRate;
             // Cheapest first: each line covers what the cheaper lines before it left.
             var level = 0.0;
@@ -200,7 +197,6 @@ public static class PlanGeneration
             }
         }
 
-        beforeReserved = 0;
         var amortized = plan.LineItems.Sum(l => l.Quantity * (double)l.Offer.EffectiveHourlyPerUnit);
         var recurring = plan.LineItems.Sum(l => l.Quantity * (double)l.Offer.HourlyPerUnit);
         var savingsHourly = coveredOnDemand - amortized;
@@ -232,13 +228,13 @@ public static class PlanGeneration
             MaxTerm = plan.LineItems.Count == 0 ? null : plan.LineItems.Max(l => l.Offer.TermMonths) >= 36 ? "3_YEAR" : "1_YEAR",
             CoveredOnDemandCostHourly = Money.FromDouble(coveredOnDemand),
             BeforeOnDemandCostHourly = Money.FromDouble(beforeOnDemand),
-            BeforeReservedCostHourly = Money.FromDouble(beforeReserved),
+            BeforeReservedCostHourly = 0,
             AmortizedCostHourly = Money.FromDouble(amortized),
             RecurringCostHourly = Money.FromDouble(recurring),
             UpfrontCostHourly = Money.FromDouble(amortized - recurring),
-            BeforeCostHourly = Money.FromDouble(beforeOnDemand + beforeReserved),
-            AfterCostHourly = Money.FromDouble(beforeOnDemand + beforeReserved - coveredOnDemand + amortized),
-            TotalCostHourly = Money.FromDouble(beforeOnDemand + beforeReserved - coveredOnDemand + amortized),
+            BeforeCostHourly = Money.FromDouble(beforeOnDemand),
+            AfterCostHourly = Money.FromDouble(beforeOnDemand - coveredOnDemand + amortized),
+            TotalCostHourly = Money.FromDouble(beforeOnDemand - coveredOnDemand + amortized),
             SavingsHourly = Money.FromDouble(savingsHourly),
             FeeHourly = 0,
             CommitmentCoverage = plan.Totals.CoverageAfter,
@@ -247,7 +243,7 @@ public static class PlanGeneration
             BreakevenHours = plan.Totals.BreakevenHours ?? (plan.LineItems.Count == 0 ? 0 : plan.LineItems.Max(l => l.Offer.TermHours)),
             TotalSavings = totalSavings,
             MonthlySavings = Money.FromDouble(savingsHourly * Offer.HoursPerMonth),
-            TotalMonthlyBeforeCost = Money.FromDouble((beforeOnDemand + beforeReserved) * Offer.HoursPerMonth),
+            TotalMonthlyBeforeCost = Money.FromDouble((beforeOnDemand) * Offer.HoursPerMonth),
             ExpectedNetSavings = Money.FromDouble(plan.Risk.ExpectedNetSavings),
             LossProbability = plan.Risk.LossProbability,
             TailSavings = Money.FromDouble(plan.Risk.TailSavings5Percent),
@@ -321,11 +317,11 @@ public static class PlanGeneration
     }
 
     /// <summary>The pool's last <paramref name="hours"/> hours of usage beyond what today's commitments cover.</summary>
-    private static double[] Uncovered(PoolSeries series, PoolUsage pool, int hours)
+    private static double[] Uncovered(PoolSeries series, int hours)
     {
         var existing = series.CoveredByCommitment.Values.Sum();
         var start = Math.Max(0, series.Quantity.Length - hours);
-        return [.. series.Quantity.AsSpan(start).ToArray().Select(q => Math.Max(0, q - existing))];
+        return [.. series.Quantity.Skip(start).Select(q => Math.Max(0, q - existing))];
     }
 
     private static string Describe(Plan plan, PlanSet set, int lines)

@@ -3,7 +3,7 @@ using Tranche.Data;
 
 namespace Tranche.Providers.Purchasing;
 
-/// <summary>Why a plan cannot be bought: a code for clients and a message for people.</summary>
+/// <summary>Why a plan cannot be bought: a code for clients and a message for people; a plan the org does not have is a not-found, the rest conflicts.</summary>
 public sealed record PurchaseRefusal(string Code, string Message, bool NotFound = false, object? Detail = null);
 
 /// <summary>

@@ -91,6 +91,10 @@ public static class ApiResults
 
     public static IResult Conflict(string message, string code, object? detail = null) => Error(HttpStatusCode.Conflict, message, code, detail);
 
+    /// <summary>Why a plan could not be bought: 404 for a plan the org does not have, 409 with the reason for the rest.</summary>
+    public static IResult Refused(Tranche.Providers.Purchasing.PurchaseRefusal refusal) =>
+        refusal.NotFound ? NotFound(refusal.Message, refusal.Code) : Conflict(refusal.Message, refusal.Code, refusal.Detail);
+
     /// <summary>The werkzeug-style exception names the published API uses in <c>type</c>.</summary>
     public static string TypeName(int status) => status switch
     {

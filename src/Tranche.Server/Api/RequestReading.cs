@@ -364,18 +364,15 @@ public sealed class QueryArgs(HttpRequest request)
     public IReadOnlyList<Guid> UuidList(string name)
     {
         var ids = new List<Guid>();
-        foreach (var value in request.Query[name].Concat(request.Query[name + "[]"]))
+        foreach (var text in ListValues(name))
         {
-            foreach (var text in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (Guid.TryParseExact(text, "D", out var id))
             {
-                if (Guid.TryParseExact(text, "D", out var id))
-                {
-                    ids.Add(id);
-                }
-                else
-                {
-                    _errors.Add("query", name, $"'{text}' is not a valid UUID.");
-                }
+                ids.Add(id);
+            }
+            else
+            {
+                _errors.Add("query", name, $"'{text}' is not a valid UUID.");
             }
         }
 
@@ -386,23 +383,25 @@ public sealed class QueryArgs(HttpRequest request)
     public IReadOnlyList<string> List(string name, IReadOnlyCollection<string> allowed)
     {
         var values = new List<string>();
-        foreach (var value in request.Query[name].Concat(request.Query[name + "[]"]))
+        foreach (var text in ListValues(name))
         {
-            foreach (var text in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (allowed.Contains(text))
             {
-                if (allowed.Contains(text))
-                {
-                    values.Add(text);
-                }
-                else
-                {
-                    _errors.Add("query", name, $"'{text}' is not one of: {string.Join(", ", allowed)}.");
-                }
+                values.Add(text);
+            }
+            else
+            {
+                _errors.Add("query", name, $"'{text}' is not one of: {string.Join(", ", allowed)}.");
             }
         }
 
         return [.. values.Distinct(StringComparer.Ordinal)];
     }
+
+    /// <summary>Every value of an array parameter: repeated, bracketed (<c>name[]</c>) or comma-separated.</summary>
+    private IEnumerable<string> ListValues(string name) =>
+        request.Query[name].Concat(request.Query[name + "[]"])
+            .SelectMany(value => (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>A nullable boolean: absent or the literal <c>null</c> gives null.</summary>
     public bool? NullableBool(string name) => Raw(name) is null or "null" ? null : Bool(name, false);

@@ -99,7 +99,7 @@ internal static class PartnerPurchasesApi
         var (purchase, refusal) = await PurchaseOrders.CreateAsync(db, orgId, planId, key, context.Caller().AsActor(context), time.StorageNow(), context.RequestAborted);
         if (refusal is not null)
         {
-            return refusal.NotFound ? ApiResults.NotFound(refusal.Message, refusal.Code) : ApiResults.Conflict(refusal.Message, refusal.Code, refusal.Detail);
+            return ApiResults.Refused(refusal);
         }
 
         // The sandbox plays the cloud: its own unit of work, as a provider's API would be.

@@ -175,18 +175,10 @@ internal static class CommitmentsApi
             return new KeptAnswer(kept);
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
         var offset = PaginationMetadata.Offset(page, pageSize);
-        var views = new List<CommitmentView>(Math.Max(0, Math.Min(pageSize, listing.Indexes.Length - offset)));
-        long estimate = 2;
-        for (var i = offset; i < listing.Indexes.Length && i < offset + pageSize; i++)
-        {
-            var index = listing.Indexes[i];
-            views.Add(new CommitmentView(snapshot.Items[index], listing.Window[index], selection.From, selection.To, now));
-            estimate += 2_000 + 400L * listing.Window[index].Days;
-        }
-
-        var pagination = PaginationMetadata.For(listing.Indexes.Length, page, pageSize);
+        var views = listing.Views.Skip(offset).Take(pageSize).ToList();
+        var estimate = 2 + views.Sum(v => 2_000 + 400L * v.Window.Days);
+        var pagination = PaginationMetadata.For(listing.Views.Length, page, pageSize);
         if (!answers.Enabled || estimate > AnswerCache.LargestKeptAnswer)
         {
             // Too large to keep: written as it is made.
@@ -220,8 +212,8 @@ internal static class CommitmentsApi
     {
         var query = new QueryArgs(context.Request);
         var selection = ReadSelection(query, withOrder: true);
-        var (snapshot, listing, _) = await SelectAsync(context, db, store, time, query, selection);
-        return TypedResults.Ok(new IdsResponse([.. listing.Indexes.Select(i => snapshot.Items[i].Id.ToString())]));
+        var (_, listing, _) = await SelectAsync(context, db, store, time, query, selection);
+        return TypedResults.Ok(new IdsResponse([.. listing.Views.Select(v => v.Item.Id.ToString())]));
     }
 
     private static async Task<IResult> Chart(HttpContext context, TrancheDbContext db, InventoryStore store, AnswerCache answers, TimeProvider time)
@@ -241,10 +233,7 @@ internal static class CommitmentsApi
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var commitments = listing.Indexes.Select(i => snapshot.Items[i])
-            .Select(item => new ChartCommitment(item.Days, item.Start, item.End, item.ScheduledHourlyCost,
-                CommitmentLifecycle.IsActiveAt(now, item.Start, item.End, item.StatusAt(now))))
-            .ToList();
+        var commitments = listing.Views.Select(v => new ChartCommitment(v.Item.Days, v.Item.Start, v.Item.End, v.Item.ScheduledHourlyCost, v.IsActive)).ToList();
         var points = CommitmentChart.Build(commitments, selection.From, selection.To, DateOnly.FromDateTime(now));
         var chart = new PubChartResponse([.. points.Select(p => new DataPointResponse(
             p.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ApiMoney.Of(p.RemainingCommit), ApiMoney.Of(p.LockedCommit), ApiMoney.Of(p.UnlockedCommit),
@@ -278,7 +267,7 @@ internal static class CommitmentsApi
         {
             var window = snapshot.Window(selection.From, selection.To);
             var term = selection.Search?.Trim().ToLowerInvariant();
-            var views = new List<(int Index, CommitmentView View)>();
+            var views = new List<CommitmentView>();
             for (var i = 0; i < snapshot.Items.Count; i++)
             {
                 var item = snapshot.Items[i];
@@ -290,21 +279,21 @@ internal static class CommitmentsApi
                 var view = new CommitmentView(item, window[i], selection.From, selection.To, now);
                 if (predicate(view))
                 {
-                    views.Add((i, view));
+                    views.Add(view);
                 }
             }
 
             var sortKey = CommitmentView.SortKeys[selection.OrderBy];
-            var keys = views.Select(v => sortKey(v.View)).ToArray();
+            var keys = views.Select(v => sortKey(v)).ToArray();
             var order = Enumerable.Range(0, views.Count).ToArray();
             Array.Sort(order, (a, b) =>
             {
                 // Nulls last in either direction; ties by id so pages never overlap.
                 var (x, y) = (keys[a], keys[b]);
                 var compare = x is null ? (y is null ? 0 : 1) : y is null ? -1 : selection.Descending ? y.CompareTo(x) : x.CompareTo(y);
-                return compare != 0 ? compare : views[a].View.Item.Id.CompareTo(views[b].View.Item.Id);
+                return compare != 0 ? compare : views[a].Item.Id.CompareTo(views[b].Item.Id);
             });
-            return new InventoryListing([.. order.Select(o => views[o].Index)], window);
+            return new InventoryListing([.. order.Select(o => views[o])]);
         });
         return (snapshot, listing, key);
     }

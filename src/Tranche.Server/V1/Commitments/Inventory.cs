@@ -171,8 +171,8 @@ internal sealed class InventorySnapshot(string version, IReadOnlyList<InventoryI
     }
 }
 
-/// <summary>The items a query selected, in the order asked for, with their sums over its window.</summary>
-internal sealed record InventoryListing(int[] Indexes, WindowFigures[] Window);
+/// <summary>The commitments a query selected, in the order asked for, with their status and figures over its window.</summary>
+internal sealed record InventoryListing(CommitmentView[] Views);
 
 /// <summary>
 /// Keeps each org's <see cref="InventorySnapshot"/> and rebuilds it when the org's data changes. The version is read

@@ -154,15 +154,14 @@ internal static class PlanResourceMatches
         }
 
         // Each pool's new coverage goes to its resources in proportion to what they run uncovered, never beyond it.
-        foreach (var group in figures.GroupBy(f => (f.Resource.RegionId, f.Resource.InstanceType)).ToList())
+        var uncoveredByPool = figures.GroupBy(f => (f.Resource.RegionId, f.Resource.InstanceType)).ToDictionary(g => g.Key, g => g.Sum(f => f.Uncovered));
+        for (var i = 0; i < figures.Count; i++)
         {
-            var pool = pools[group.Key];
-            var uncovered = group.Sum(f => f.Uncovered);
-            foreach (var f in group)
-            {
-                var share = uncovered > 0 ? Math.Min(f.Uncovered, pool.Covered * f.Uncovered / uncovered) : 0;
-                figures[figures.IndexOf(f)] = f with { NewCovered = share, NewReserved = share * pool.CostPerCoveredUnit };
-            }
+            var f = figures[i];
+            var key = (f.Resource.RegionId, f.Resource.InstanceType);
+            var (poolCovered, costPerUnit) = pools[key];
+            var share = uncoveredByPool[key] > 0 ? Math.Min(f.Uncovered, poolCovered * f.Uncovered / uncoveredByPool[key]) : 0;
+            figures[i] = f with { NewCovered = share, NewReserved = share * costPerUnit };
         }
 
         return figures;

@@ -182,7 +182,7 @@ internal static class PlansApi
         var (purchase, refusal) = await PurchaseOrders.CreateAsync(db, orgId, id, null, context.Caller().AsActor(context), time.StorageNow(), context.RequestAborted);
         if (refusal is not null)
         {
-            return refusal.NotFound ? ApiResults.NotFound(refusal.Message, refusal.Code) : ApiResults.Conflict(refusal.Message, refusal.Code, refusal.Detail);
+            return ApiResults.Refused(refusal);
         }
 
         await PurchaseRunner.RunAsync(options.Database, db, orgId, purchase!.Id, catalog, faults, time, context.RequestAborted);
