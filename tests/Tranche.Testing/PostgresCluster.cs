@@ -14,19 +14,22 @@ public sealed class PostgresCluster
 {
     public const string ServerVariable = "TRANCHE_TEST_POSTGRES";
 
-    private static readonly Lazy<Task<PostgresCluster>> s_shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresCluster>> s_cluster = new(StartAsync);
     private readonly string _adminConnectionString;
+    private readonly List<string> _created = [];
+    private readonly bool _external;
 
-    private PostgresCluster(string adminConnectionString, string? unavailableReason)
+    private PostgresCluster(string adminConnectionString, string? unavailableReason, bool external = false)
     {
         _adminConnectionString = adminConnectionString;
         UnavailableReason = unavailableReason;
+        _external = external;
     }
 
     /// <summary>Why PostgreSQL tests cannot run here, or null when they can.</summary>
     public string? UnavailableReason { get; }
 
-    public static Task<PostgresCluster> SharedAsync() => s_shared.Value;
+    public static Task<PostgresCluster> SharedAsync() => s_cluster.Value;
 
     /// <summary>Makes an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix)
@@ -44,14 +47,53 @@ public sealed class PostgresCluster
             await command.ExecuteNonQueryAsync();
         }
 
+        lock (_created)
+        {
+            if (_external && _created.Count == 0)
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => DropCreatedDatabases();
+            }
+
+            _created.Add(name);
+        }
+
         return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, Pooling = true, MaxPoolSize = 20 }.ConnectionString;
+    }
+
+    /// <summary>
+    /// A shared server (CI's, or a developer's) keeps what the run made otherwise: every database this process
+    /// created is dropped when it ends, so runs do not pile up on that server's disk.
+    /// </summary>
+    private void DropCreatedDatabases()
+    {
+        try
+        {
+            NpgsqlConnection.ClearAllPools();
+            using var connection = new NpgsqlConnection(_adminConnectionString);
+            connection.Open();
+            string[] names;
+            lock (_created)
+            {
+                names = [.. _created];
+            }
+
+            foreach (var name in names)
+            {
+                using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+                command.ExecuteNonQuery();
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A server that is already stopping takes its databases with it.
+        }
     }
 
     private static async Task<PostgresCluster> StartAsync()
     {
         if (Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } existing)
         {
-            return new PostgresCluster(existing, null);
+            return new PostgresCluster(existing, null, external: true);
         }
 
         var bin = FindBinaries();
