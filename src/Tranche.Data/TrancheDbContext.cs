@@ -57,6 +57,8 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<PurchasePolicy> PurchasePolicies => Set<PurchasePolicy>();
 
+    public DbSet<OrgEvent> OrgEvents => Set<OrgEvent>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -385,6 +387,18 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             policy.Property(p => p.AllowedCommitmentTypes).HasMaxLength(100);
             policy.Property(p => p.UpdatedBy).HasMaxLength(100);
             policy.HasOne<Org>().WithMany().HasForeignKey(p => p.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<OrgEvent>(evt =>
+        {
+            evt.ToTable("org_events");
+            evt.HasKey(e => e.Id);
+            evt.Property(e => e.Id).ValueGeneratedNever();
+            evt.Property(e => e.Type).HasMaxLength(60);
+            evt.Property(e => e.DedupeKey).HasMaxLength(200);
+            evt.HasIndex(e => new { e.OrgId, e.Type, e.DedupeKey }).IsUnique();
+            evt.HasIndex(e => e.DispatchedAt);
+            evt.HasOne<Org>().WithMany().HasForeignKey(e => e.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<SandboxOrder>(order =>

@@ -942,6 +942,51 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("orgs", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.OrgEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("data");
+
+                    b.Property<string>("DedupeKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dedupe_key");
+
+                    b.Property<DateTime?>("DispatchedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dispatched_at");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DispatchedAt");
+
+                    b.HasIndex("OrgId", "Type", "DedupeKey")
+                        .IsUnique();
+
+                    b.ToTable("org_events", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.PlanLineItemRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1870,6 +1915,15 @@ namespace Tranche.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Parent");
+                });
+
+            modelBuilder.Entity("Tranche.Data.OrgEvent", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Tranche.Data.PlanLineItemRecord", b =>
