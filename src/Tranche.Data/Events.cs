@@ -42,7 +42,10 @@ public static class OrgEventTypes
     public const string CommitmentExpiring = "commitment.expiring";
     public const string OnboardingCompleted = "onboarding.completed";
 
-    public static IReadOnlyList<string> All { get; } = [PlanUpdated, PurchaseSucceeded, PurchaseFailed, CommitmentExpiring, OnboardingCompleted];
+    /// <summary>An automation policy in notify-only mode found a plan worth buying: someone approves it.</summary>
+    public const string AutomationApprovalRequested = "automation.approval_requested";
+
+    public static IReadOnlyList<string> All { get; } = [PlanUpdated, PurchaseSucceeded, PurchaseFailed, CommitmentExpiring, OnboardingCompleted, AutomationApprovalRequested];
 }
 
 public static class OrgEvents

@@ -59,6 +59,10 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<OrgEvent> OrgEvents => Set<OrgEvent>();
 
+    public DbSet<AutomationPolicy> AutomationPolicies => Set<AutomationPolicy>();
+
+    public DbSet<AutomationRun> AutomationRuns => Set<AutomationRun>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -399,6 +403,40 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             evt.HasIndex(e => new { e.OrgId, e.Type, e.DedupeKey }).IsUnique();
             evt.HasIndex(e => e.DispatchedAt);
             evt.HasOne<Org>().WithMany().HasForeignKey(e => e.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AutomationPolicy>(policy =>
+        {
+            policy.ToTable("automation_policies");
+            policy.HasKey(p => p.Id);
+            policy.Property(p => p.Id).ValueGeneratedNever();
+            policy.Property(p => p.Scope).HasMaxLength(20);
+            policy.Property(p => p.Name).HasMaxLength(200);
+            policy.Property(p => p.Schedule).HasMaxLength(120);
+            policy.Property(p => p.TimeZone).HasMaxLength(64);
+            policy.Property(p => p.Plan).HasMaxLength(40);
+            policy.Property(p => p.Providers).HasMaxLength(100);
+            policy.Property(p => p.AllowedCommitmentTypes).HasMaxLength(200);
+            policy.Property(p => p.ApprovalMode).HasMaxLength(20);
+            policy.Property(p => p.UpdatedBy).HasMaxLength(100);
+            policy.HasIndex(p => new { p.OrgId, p.Scope }).IsUnique();
+            policy.HasOne<Org>().WithMany().HasForeignKey(p => p.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AutomationRun>(run =>
+        {
+            run.ToTable("automation_runs");
+            run.HasKey(r => r.Id);
+            run.Property(r => r.Id).ValueGeneratedNever();
+            run.Property(r => r.Trigger).HasMaxLength(20);
+            run.Property(r => r.Decision).HasMaxLength(30);
+            run.Property(r => r.Reason).HasMaxLength(2000);
+            run.Property(r => r.Provider).HasMaxLength(20);
+            run.Property(r => r.RanBy).HasMaxLength(200);
+            run.HasIndex(r => new { r.PolicyId, r.OrgId, r.Provider, r.Trigger, r.ScheduledFor }).IsUnique();
+            run.HasIndex(r => new { r.OrgId, r.StartedAt });
+            run.HasOne<AutomationPolicy>().WithMany().HasForeignKey(r => r.PolicyId).OnDelete(DeleteBehavior.Cascade);
+            run.HasOne<Org>().WithMany().HasForeignKey(r => r.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<SandboxOrder>(order =>

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
 using Tranche.Data;
 using Tranche.Domain.Offers;
 using Tranche.Providers.Purchasing;
@@ -8,11 +7,11 @@ using Tranche.Providers.Sandbox;
 namespace Tranche.Server;
 
 /// <summary>
-/// On start, and every few minutes after, finishes purchases a crash or a lost answer left in progress: their lines are
+/// On start, and every few minutes after (a scheduled job), finishes purchases a crash or a lost answer left in progress: their lines are
 /// run again with the same idempotency tokens, so whatever the provider already bought is found, not bought again.
 /// </summary>
 internal sealed partial class PurchaseRecovery(
-    TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, IConfiguration configuration, ILogger<PurchaseRecovery> logger) : BackgroundService
+    TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, IConfiguration configuration, ILogger<PurchaseRecovery> logger)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
@@ -22,20 +21,16 @@ internal sealed partial class PurchaseRecovery(
     /// </summary>
     private TimeSpan QuietPeriod => TimeSpan.FromSeconds(int.TryParse(configuration["TRANCHE_PURCHASE_RECOVERY_QUIET_SECONDS"], out var seconds) ? Math.Max(0, seconds) : 120);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>One pass, as the scheduled job runs it: failures are logged, and the next pass tries again.</summary>
+    public async Task ResumeAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
-            {
-                await ResumeAsync(QuietPeriod, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
-
-            await Task.Delay(Interval, time, stoppingToken);
+            await ResumeAsync(QuietPeriod, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e);
         }
     }
 

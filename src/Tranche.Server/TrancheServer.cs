@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Tranche.Data;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
+using Tranche.Server.Scheduling;
 using Tranche.Server.V1;
 using Tranche.Server.V1.Commitments;
 using Tranche.Server.V1.Plans;
@@ -75,7 +76,7 @@ public static class TrancheServer
         builder.Services.AddSingleton<AnswerCache>();
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.SandboxFaults.Parse(builder.Configuration["TRANCHE_SANDBOX_FAULTS"]));
         builder.Services.AddSingleton<PurchaseRecovery>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<PurchaseRecovery>());
+        builder.Services.AddTrancheScheduler(options, builder.Configuration);
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load());
         configureServices?.Invoke(builder.Services);
 
@@ -110,6 +111,7 @@ public static class TrancheServer
         app.MapPartnerPlans();
         app.MapPartnerPurchases();
         app.MapPurchasePolicy();
+        app.MapAutomation();
         configureApp?.Invoke(app);
 
         return app;

@@ -130,6 +130,193 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.AutomationPolicy", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AllowedCommitmentTypes")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("allowed_commitment_types");
+
+                    b.Property<string>("ApprovalMode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("approval_mode");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<double?>("MaxLossProbability")
+                        .HasColumnType("REAL")
+                        .HasColumnName("max_loss_probability");
+
+                    b.Property<long?>("MaxMonthlyCommitment")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_monthly_commitment");
+
+                    b.Property<int?>("MaxTermMonths")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_term_months");
+
+                    b.Property<long?>("MaxUpfront")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_upfront");
+
+                    b.Property<long?>("MinNetMonthlySavings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("min_net_monthly_savings");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<string>("Plan")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan");
+
+                    b.Property<string>("Providers")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("providers");
+
+                    b.Property<bool>("RenewExpiring")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("renew_expiring");
+
+                    b.Property<int>("RenewalLeadDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("renewal_lead_days");
+
+                    b.Property<string>("Schedule")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schedule");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("time_zone");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Scope")
+                        .IsUnique();
+
+                    b.ToTable("automation_policies", (string)null);
+                });
+
+            modelBuilder.Entity("Tranche.Data.AutomationRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Decision")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("decision");
+
+                    b.Property<string>("Figures")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("figures");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<Guid?>("PlanId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_id");
+
+                    b.Property<Guid>("PolicyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<Guid?>("PurchaseId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<string>("RanBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ran_by");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTime>("ScheduledFor")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scheduled_for");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "StartedAt");
+
+                    b.HasIndex("PolicyId", "OrgId", "Provider", "Trigger", "ScheduledFor")
+                        .IsUnique();
+
+                    b.ToTable("automation_runs", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.BilledCommitment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1813,6 +2000,30 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.HasOne("Tranche.Data.Org", null)
                         .WithMany()
                         .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.AutomationPolicy", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.AutomationRun", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Tranche.Data.AutomationPolicy", null)
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
