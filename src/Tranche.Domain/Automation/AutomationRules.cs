@@ -89,5 +89,5 @@ public static class AutomationRules
 
     private static string Money(decimal value) => value.ToString("N2", CultureInfo.InvariantCulture);
 
-    private static string Percent(double value) => value.ToString("P1", CultureInfo.InvariantCulture);
+    private static string Percent(double value) => (value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }
