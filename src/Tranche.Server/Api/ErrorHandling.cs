@@ -1,3 +1,4 @@
+using Tranche.Data;
 
 namespace Tranche.Server.Api;
 
@@ -32,6 +33,21 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is nobody to answer.
+            return;
+        }
+        catch (Exception e) when (!context.Response.HasStarted && StoreOutage.IsOutage(e))
+        {
+            // The database is unreachable for now: say so and when to come back, rather than report a bug.
+            LogStoreOutage(logger, e, context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            context.Response.Clear();
+            context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
+            context.Response.Headers.RetryAfter = "5";
+            await ApiResults.WriteErrorAsync(
+                context,
+                StatusCodes.Status503ServiceUnavailable,
+                $"The database is unavailable; try again shortly. Anything this request started is finished or resumed once it is back (request id {context.TraceIdentifier}).",
+                "store_unavailable",
+                new { request_id = context.TraceIdentifier });
             return;
         }
         catch (Exception e) when (!context.Response.HasStarted)
@@ -104,6 +120,9 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         StatusCodes.Status413PayloadTooLarge => "The request body is larger than this endpoint accepts.",
         _ => e.Message,
     };
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Database unavailable on {Method} {Path} (request {RequestId})")]
+    private static partial void LogStoreOutage(ILogger logger, Exception exception, string method, string path, string requestId);
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (request {RequestId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);

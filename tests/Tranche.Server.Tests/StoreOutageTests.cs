@@ -1,0 +1,84 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Tranche.Data;
+using Tranche.Providers.Sandbox;
+using Tranche.Testing;
+
+namespace Tranche.Server.Tests;
+
+/// <summary>
+/// The database goes away in the middle of a purchase (every session cut, new ones refused) while the provider call
+/// is in flight. The request answers 503 with the documented body, nothing is lost, and once the database is back the
+/// recovery job finishes the purchase with every line ordered exactly once.
+/// </summary>
+public sealed class StoreOutageTests(PostgresTranche fixture) : ApiTests<PostgresTranche>(fixture), IClassFixture<PostgresTranche>
+{
+    [Fact]
+    public async Task A_purchase_cut_off_from_its_database_answers_503_and_is_finished_exactly_once_when_it_returns()
+    {
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
+        using var partner = Server.Client(tenants.Partner.Key);
+        var plan = await partner.PlanWithPurchasesAsync(tenants.Child.Id);
+        var planId = plan.GetProperty("plan").GetProperty("id").GetString();
+        var lineCount = plan.GetProperty("line_items").GetArrayLength();
+        var faults = Server.App.Services.GetRequiredService<SandboxFaults>();
+        var database = new NpgsqlConnectionStringBuilder(Server.Database.ConnectionString).Database!;
+        var admin = new NpgsqlConnectionStringBuilder(Server.Database.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+
+        faults.Latency = TimeSpan.FromSeconds(3);
+        HttpResponseMessage response;
+        try
+        {
+            var purchase = partner.PostAsync(
+                $"/v2/org/{tenants.Child.Id}/partners/plans/purchase", Http.Json($$"""{"plan_id":"{{planId}}","confirm":true}"""), Cancel);
+            await Task.Delay(TimeSpan.FromSeconds(1), Cancel);
+            await AdminAsync(admin, $"""ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false""");
+            await AdminAsync(admin, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()");
+            response = await purchase;
+        }
+        finally
+        {
+            faults.Latency = TimeSpan.Zero;
+            await AdminAsync(admin, $"""ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true""");
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        var error = await response.AssertApiErrorAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("store_unavailable", error.GetProperty("code").GetString());
+        Assert.True(response.Headers.RetryAfter is not null);
+
+        // The ledger kept the purchase and its lines; nothing was half-written.
+        Guid purchaseId;
+        await using (var db = Server.Db(tenants.Child.Id))
+        {
+            var kept = await db.Purchases.AsNoTracking().SingleAsync(Cancel);
+            Assert.Equal(PurchaseStates.InProgress, kept.Status);
+            Assert.Equal(lineCount, await db.PurchaseLines.CountAsync(Cancel));
+            purchaseId = kept.Id;
+        }
+
+        var resumed = await Server.App.Services.GetRequiredService<PurchaseRecovery>().ResumeAsync(TimeSpan.Zero, Cancel);
+
+        Assert.Equal(1, resumed);
+        var done = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/purchases/{purchaseId}", Cancel)).JsonAsync();
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        await using (var cloud = Server.Db(tenants.Child.Id))
+        {
+            var orders = await new SandboxMarket(cloud, new SandboxFaults()).OrdersAsync(tenants.Child.Id, Cancel);
+            Assert.Equal(lineCount, orders.Count);
+            Assert.Equal(
+                done.GetProperty("line_items").EnumerateArray().Select(l => l.GetProperty("provider_order_id").GetString()).Order(StringComparer.Ordinal),
+                orders.Select(o => o.OrderId).Order(StringComparer.Ordinal));
+        }
+    }
+
+    private static async Task AdminAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Cancel);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Cancel);
+    }
+}
