@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Hosting;
 using Tranche.Data;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
+using Tranche.Server.Branding;
+using Tranche.Server.Reports;
 using Tranche.Server.V1;
 using Tranche.Server.V1.Commitments;
 using Tranche.Server.V1.Plans;
@@ -110,6 +112,8 @@ public static class TrancheServer
         app.MapPartnerPlans();
         app.MapPartnerPurchases();
         app.MapPurchasePolicy();
+        app.MapRoiReports();
+        app.MapBranding();
         configureApp?.Invoke(app);
 
         return app;
