@@ -75,6 +75,7 @@ public static class TrancheServer
         builder.Services.AddHostedService<UploadProcessor>();
         builder.Services.AddSingleton<InventoryStore>();
         builder.Services.AddSingleton<AnswerCache>();
+        builder.Services.AddSingleton<Tranche.Data.Reporting.RoiDaysCache>();
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.SandboxFaults.Parse(builder.Configuration["TRANCHE_SANDBOX_FAULTS"]));
         builder.Services.AddSingleton<PurchaseRecovery>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PurchaseRecovery>());

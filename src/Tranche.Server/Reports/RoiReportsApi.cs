@@ -106,9 +106,10 @@ public sealed record RoiReportRange(string? Provider, DateOnly FirstMonth, DateO
 public static class RoiReportViews
 {
     public static async Task<IReadOnlyList<NamedRoiReport>> LoadAsync(
-        TrancheDbContext db, IReadOnlyList<(Guid Id, string Name)> orgs, RoiReportRange range, DateOnly today, CancellationToken cancellationToken)
+        TrancheDbContext db, IReadOnlyList<(Guid Id, string Name)> orgs, RoiReportRange range, DateOnly today, CancellationToken cancellationToken,
+        RoiDaysCache? cache = null)
     {
-        var reports = await RoiFacts.ReportsAsync(db, [.. orgs.Select(o => o.Id)], range.Provider, range.FirstMonth, range.LastMonth, today, cancellationToken);
+        var reports = await RoiFacts.ReportsAsync(db, [.. orgs.Select(o => o.Id)], range.Provider, range.FirstMonth, range.LastMonth, today, cancellationToken, cache);
         return [.. orgs.Select(o => new NamedRoiReport(o.Id, o.Name, reports[o.Id]))];
     }
 
@@ -250,23 +251,24 @@ internal static class RoiReportsApi
             .Produces<OrgRoiReportResponse>(StatusCodes.Status200OK, "application/json", "text/csv");
     }
 
-    private static async Task<IResult> OneOrg(HttpContext context, TrancheDbContext db, TimeProvider time)
+    private static async Task<IResult> OneOrg(HttpContext context, TrancheDbContext db, RoiDaysCache cache, TimeProvider time)
     {
         var (range, csv, today) = ReadQuery(context, time);
         var orgId = context.Org().OrgId;
         var name = await db.Orgs.Where(o => o.Id == orgId).Select(o => o.Name).SingleAsync(context.RequestAborted);
-        var reports = await RoiReportViews.LoadAsync(db, [(orgId, name)], range, today, context.RequestAborted);
+        var reports = await RoiReportViews.LoadAsync(db, [(orgId, name)], range, today, context.RequestAborted, cache);
         return csv
             ? Csv(RoiCsv.Write(reports), RoiCsv.FileName("org", orgId, range))
             : TypedResults.Ok(RoiReportViews.ToResponse(reports[0], range));
     }
 
-    private static async Task<IResult> Partner(HttpContext context, TrancheDbContext db, TimeProvider time)
+    private static async Task<IResult> Partner(HttpContext context, TrancheDbContext db, RoiDaysCache cache, TimeProvider time)
     {
         var (range, csv, today) = ReadQuery(context, time);
         var partnerId = context.Org().OrgId;
         var name = await db.Orgs.Where(o => o.Id == partnerId).Select(o => o.Name).SingleAsync(context.RequestAborted);
-        var reports = await RoiReportViews.LoadAsync(db, await RoiReportViews.ChildrenAsync(db, partnerId, context.RequestAborted), range, today, context.RequestAborted);
+        var children = await RoiReportViews.ChildrenAsync(db, partnerId, context.RequestAborted);
+        var reports = await RoiReportViews.LoadAsync(db, children, range, today, context.RequestAborted, cache);
         return csv
             ? Csv(RoiCsv.Write(reports), RoiCsv.FileName("partner", partnerId, range))
             : TypedResults.Ok(RoiReportViews.ToPartnerResponse(partnerId, name, reports, range));
