@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Tenancy;
 using Tranche.Server;
@@ -103,12 +104,26 @@ internal static class ReportBench
 
         Console.Error.WriteLine($"Seeded {children} customer orgs, {first:yyyy-MM} to {today:yyyy-MM}: {rows:N0} fact rows in {clock.Elapsed.TotalSeconds:F1} s");
 
+        // The queries alone, without a server or the kept days: what every cold request pays.
+        var direct = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            await using var db = TrancheDatabase.CreateContext(target, OrgScope.For(partnerId));
+            var ids = db.Orgs.Where(o => o.ParentOrgId == partnerId).Select(o => o.Id).ToList();
+            var run = Stopwatch.StartNew();
+            await Tranche.Data.Reporting.RoiFacts.ReportsAsync(db, ids, null, first.AddMonths(1), today, today, CancellationToken.None);
+            direct.Add(run.Elapsed.TotalMilliseconds);
+        }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"queries alone: {string.Join(", ", direct.Select(d => $"{d:F0} ms"))}"));
+
         // Cold: a fresh server each time, so the first request reads and sums every org's facts in the database.
         // Warm: the same server again, as a dashboard asks; only the data version and the purchases are read.
         var url = $"/v2/partners/{partnerId}/reports/roi";
         var cold = new List<double>();
         var warm = new List<double>();
         var bytes = 0;
+        var oneChanged = 0.0;
         for (var server = 0; server < 3; server++)
         {
             var dataDir = Path.Combine(Path.GetTempPath(), "tranche-report-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -133,6 +148,21 @@ internal static class ReportBench
                     response.EnsureSuccessStatusCode();
                     (i == 0 ? cold : warm).Add(run.Elapsed.TotalMilliseconds);
                 }
+
+                if (server == 2)
+                {
+                    // One customer's new load: only its facts are read again.
+                    await using (var db = TrancheDatabase.CreateContext(target))
+                    {
+                        var period = db.BillingPeriods.IgnoreQueryFilters().First(p => p.OrgId == db.Orgs.First(o => o.ParentOrgId == partnerId).Id);
+                        period.LoadedAt = DateTime.UtcNow;
+                        await db.SaveChangesAsync();
+                    }
+
+                    var run = Stopwatch.StartNew();
+                    (await client.GetAsync(url)).EnsureSuccessStatusCode();
+                    oneChanged = run.Elapsed.TotalMilliseconds;
+                }
             }
             finally
             {
@@ -147,7 +177,7 @@ internal static class ReportBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"partner-wide ROI report, {children} customer orgs x 13 months ({rows:N0} fact rows), {target.Describe()}, {bytes:N0} bytes of JSON: " +
             $"cold (first request of a server) p50 {cold[cold.Count / 2]:F0} ms (min {cold[0]:F0}, max {cold[^1]:F0}, {cold.Count} runs); " +
-            $"warm p50 {warm[warm.Count / 2]:F0} ms (min {warm[0]:F0}, max {warm[^1]:F0}, {warm.Count} runs)"));
+            $"warm p50 {warm[warm.Count / 2]:F0} ms (min {warm[0]:F0}, max {warm[^1]:F0}, {warm.Count} runs); after one customer's new load {oneChanged:F0} ms"));
         return 0;
     }
 }
