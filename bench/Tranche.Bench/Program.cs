@@ -14,6 +14,13 @@ if (args.Length > 1 && args[0] == "seed-inventory")
         args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 365);
 }
 
+// Partner ROI report benchmark: dotnet run -c Release --project bench/Tranche.Bench -- report <database> [children] [runs]
+if (args.Length > 1 && args[0] == "report")
+{
+    return await ReportBench.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200,
+        args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 9);
+}
+
 // Planner benchmark: dotnet run -c Release --project bench/Tranche.Bench -- planner [pools] [days]
 if (args.Length > 0 && args[0] == "planner")
 {
@@ -22,7 +29,7 @@ if (args.Length > 0 && args[0] == "planner")
 
 if (args.Length == 0 || args[0] != "ingest")
 {
-    Console.Error.WriteLine("usage: Tranche.Bench ingest [rows=10000000] [work-dir=/tmp/tranche-bench] | seed-inventory <database> [commitments=10000] [days=365] | planner [pools=1000] [days=90]");
+    Console.Error.WriteLine("usage: Tranche.Bench ingest [rows=10000000] [work-dir=/tmp/tranche-bench] | seed-inventory <database> [commitments=10000] [days=365] | planner [pools=1000] [days=90] | report <database> [children=200] [runs=9]");
     return 2;
 }
 

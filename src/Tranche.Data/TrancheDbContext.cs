@@ -63,6 +63,8 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<AutomationRun> AutomationRuns => Set<AutomationRun>();
 
+    public DbSet<PartnerBranding> PartnerBrandings => Set<PartnerBranding>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -165,6 +167,7 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
         MapInventory(modelBuilder);
         MapPlans(modelBuilder);
         MapPurchases(modelBuilder);
+        MapBranding(modelBuilder);
         ApplySnakeCaseColumns(modelBuilder);
         ApplyOrgFilter(modelBuilder);
     }
@@ -450,6 +453,26 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             order.Property(o => o.ClientToken).HasMaxLength(128);
             order.HasIndex(o => new { o.OrgId, o.Provider, o.ClientToken }).IsUnique();
             order.HasOne<Org>().WithMany().HasForeignKey(o => o.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    private static void MapBranding(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PartnerBranding>(branding =>
+        {
+            branding.ToTable("partner_brandings");
+            branding.HasKey(b => b.OrgId);
+            branding.Property(b => b.Name).HasMaxLength(100);
+            branding.Property(b => b.LogoUrl).HasMaxLength(2000);
+            branding.Property(b => b.PrimaryColor).HasMaxLength(7);
+            branding.Property(b => b.SecondaryColor).HasMaxLength(7);
+            branding.Property(b => b.AccentColor).HasMaxLength(7);
+            branding.Property(b => b.SupportEmail).HasMaxLength(254);
+            branding.Property(b => b.CustomDomain).HasMaxLength(253);
+            branding.Property(b => b.UpdatedBy).HasMaxLength(100);
+            // A host name leads to one partner's dashboard; the database refuses a second claim.
+            branding.HasIndex(b => b.CustomDomain).IsUnique();
+            branding.HasOne<Org>().WithMany().HasForeignKey(b => b.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

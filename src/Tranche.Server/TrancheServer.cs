@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Hosting;
 using Tranche.Data;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
+using Tranche.Server.Branding;
+using Tranche.Server.Reports;
 using Tranche.Server.Scheduling;
 using Tranche.Server.V1;
 using Tranche.Server.V1.Commitments;
@@ -74,6 +76,7 @@ public static class TrancheServer
         builder.Services.AddHostedService<UploadProcessor>();
         builder.Services.AddSingleton<InventoryStore>();
         builder.Services.AddSingleton<AnswerCache>();
+        builder.Services.AddSingleton<Tranche.Data.Reporting.RoiDaysCache>();
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.SandboxFaults.Parse(builder.Configuration["TRANCHE_SANDBOX_FAULTS"]));
         builder.Services.AddSingleton<PurchaseRecovery>();
         builder.Services.AddTrancheScheduler(options, builder.Configuration);
@@ -112,6 +115,8 @@ public static class TrancheServer
         app.MapPartnerPurchases();
         app.MapPurchasePolicy();
         app.MapAutomation();
+        app.MapRoiReports();
+        app.MapBranding();
         configureApp?.Invoke(app);
 
         return app;

@@ -319,6 +319,24 @@ public sealed class QueryArgs(HttpRequest request)
         return date;
     }
 
+    /// <summary>An optional <c>YYYY-MM</c> calendar month (years 2000 to 2999), as its first day.</summary>
+    public DateOnly? Month(string name)
+    {
+        if (Raw(name) is not { } text)
+        {
+            return null;
+        }
+
+        if (text.Length != 7 || !DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month) ||
+            month.Year is < 2000 or > 2999)
+        {
+            _errors.Add("query", name, "Not a valid month (expected YYYY-MM, years 2000 to 2999).");
+            return null;
+        }
+
+        return month;
+    }
+
     /// <summary>One of <paramref name="allowed"/> (exact, as published), or <paramref name="defaultValue"/> when absent.</summary>
     public string? OneOf(string name, IReadOnlyCollection<string> allowed, bool required = false, string? defaultValue = null)
     {

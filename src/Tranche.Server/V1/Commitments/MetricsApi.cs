@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
+using Tranche.Domain.Reporting;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 
@@ -32,9 +33,6 @@ internal static class MetricsApi
 {
     /// <summary>Coverage and utilization look at the last 30 days of billing data, as commitment dashboards do.</summary>
     public const int RecentDays = 30;
-
-    /// <summary>Service categories commitments can cover (FOCUS <c>ServiceCategory</c>); the rest is not counted in coverage.</summary>
-    private static readonly string[] CoverableCategories = ["Compute", "Databases", "AI and Machine Learning", "Analytics"];
 
     public static void MapMetrics(this IEndpointRouteBuilder routes)
     {
@@ -90,7 +88,8 @@ internal static class MetricsApi
     /// <summary>Covered on-demand-equivalent cost over the on-demand-equivalent cost of all coverable usage.</summary>
     private static async Task<double> CoverageAsync(TrancheDbContext db, string provider, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
-        var pools = db.UsagePools.Where(p => p.Provider == provider && p.ServiceCategory != null && CoverableCategories.Contains(p.ServiceCategory)).Select(p => p.Id);
+        var categories = CoverableUsage.Categories.ToList();
+        var pools = db.UsagePools.Where(p => p.Provider == provider && p.ServiceCategory != null && categories.Contains(p.ServiceCategory)).Select(p => p.Id);
         var eligible = await db.UsageDays.Where(d => d.Day >= from && d.Day <= to && pools.Contains(d.PoolId)).SumAsync(d => (decimal?)d.ListCost, cancellationToken) ?? 0;
         var covered = await db.CommitmentCoverage.Where(c => c.Day >= from && c.Day <= to && pools.Contains(c.PoolId)).SumAsync(c => (decimal?)c.CoveredListCost, cancellationToken) ?? 0;
         return eligible > 0 ? (double)Math.Min(1, covered / eligible) : 0;
