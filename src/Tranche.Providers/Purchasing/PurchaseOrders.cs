@@ -7,8 +7,8 @@ namespace Tranche.Providers.Purchasing;
 public sealed record PurchaseRefusal(string Code, string Message, bool NotFound = false, object? Detail = null);
 
 /// <summary>
-/// Turns a plan into a purchase ready to run: checks it may be bought (this org's, fresh, not bought before, not
-/// empty) and writes the purchase with its lines, all pending, in one save. The API (v1 apply, v2 purchase) and the
+/// Turns a plan into a purchase ready to run: checks it may be bought (the org onboarded, the plan this org's, fresh,
+/// not bought before, not empty) and writes the purchase with its lines, all pending, in one save. The API (v1 apply, v2 purchase) and the
 /// command line share it.
 /// </summary>
 public static class PurchaseOrders
@@ -19,6 +19,12 @@ public static class PurchaseOrders
     public static async Task<(PurchaseRecord? Purchase, PurchaseRefusal? Refusal)> CreateAsync(
         TrancheDbContext db, Guid orgId, Guid planId, string? idempotencyKey, Actor actor, DateTime now, CancellationToken cancellationToken)
     {
+        // Buying needs an account to buy in, verified, with billing data and a synced inventory behind the plan.
+        if (await Onboarding.OnboardingStatus.RefusalAsync(db, orgId, cancellationToken) is { } notReady)
+        {
+            return (null, notReady);
+        }
+
         var plan = await db.CommitmentPlans.SingleOrDefaultAsync(p => p.Id == planId, cancellationToken);
         if (plan is null)
         {
