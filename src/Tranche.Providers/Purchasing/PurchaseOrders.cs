@@ -19,16 +19,16 @@ public static class PurchaseOrders
     public static async Task<(PurchaseRecord? Purchase, PurchaseRefusal? Refusal)> CreateAsync(
         TrancheDbContext db, Guid orgId, Guid planId, string? idempotencyKey, Actor actor, DateTime now, CancellationToken cancellationToken)
     {
-        // Buying needs an account to buy in, verified, with billing data and a synced inventory behind the plan.
-        if (await Onboarding.OnboardingStatus.RefusalAsync(db, orgId, cancellationToken) is { } notReady)
-        {
-            return (null, notReady);
-        }
-
         var plan = await db.CommitmentPlans.SingleOrDefaultAsync(p => p.Id == planId, cancellationToken);
         if (plan is null)
         {
             return (null, new PurchaseRefusal("plan_not_found", $"Org {orgId} has no plan {planId}.", NotFound: true));
+        }
+
+        // Buying needs an account to buy in, verified, with billing data and a synced inventory behind the plan.
+        if (await Onboarding.OnboardingStatus.RefusalAsync(db, orgId, cancellationToken) is { } notReady)
+        {
+            return (null, notReady);
         }
 
         if (await db.Purchases.AsNoTracking().SingleOrDefaultAsync(p => p.PlanId == planId, cancellationToken) is { } earlier)

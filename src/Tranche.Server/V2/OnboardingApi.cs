@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -451,15 +450,7 @@ internal static class OnboardingApi
             return integration;
         }
 
-        var now = time.StorageNow();
-        var orgId = context.Org().OrgId;
-        integration = new CloudIntegration
-        {
-            Id = Guid.CreateVersion7(now), OrgId = orgId, Provider = provider, State = CloudIntegrationStates.Created,
-            ExternalId = "tranche-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), CreatedAt = now,
-        };
-        db.CloudIntegrations.Add(integration);
-        db.Record(orgId, context.Caller().AsActor(context), "cloud_integration.created", integration.Id.ToString(), new { provider }, now);
+        integration = CloudIntegrations.Create(db, context.Org().OrgId, provider, context.Caller().AsActor(context), time.StorageNow());
         try
         {
             await db.SaveChangesAsync(context.RequestAborted);
