@@ -23,10 +23,12 @@ public static class OnboardingStatus
             .GroupBy(p => p.Provider)
             .Select(g => new { Provider = g.Key, FirstLoadedAt = g.Min(p => p.LoadedAt) })
             .ToListAsync(cancellationToken);
-        var days = await (from charge in db.ChargeDays
-                          join period in db.BillingPeriods on charge.BillingPeriodId equals period.Id
-                          group charge by period.Provider into g
-                          select new { Provider = g.Key, First = g.Min(c => c.Day), Last = g.Max(c => c.Day) })
+        // The window is the days with metered usage: fees dated at the start of a billing period would widen it to
+        // days the data does not cover.
+        var days = await (from usage in db.UsageDays
+                          join period in db.BillingPeriods on usage.BillingPeriodId equals period.Id
+                          group usage by period.Provider into g
+                          select new { Provider = g.Key, First = g.Min(u => u.Day), Last = g.Max(u => u.Day) })
             .ToListAsync(cancellationToken);
 
         var billing = periods.Join(days, p => p.Provider, d => d.Provider, (p, d) => new BillingFacts(p.Provider, p.FirstLoadedAt, d.First, d.Last)).ToList();
