@@ -68,8 +68,9 @@ public static class DemoSeed
     }
 
     /// <summary>
-    /// Each customer org gets its own cloud and fleet: 120 days of generated FOCUS data up to yesterday, loaded once
-    /// (an org that already has billing data keeps it).
+    /// Each customer org gets its own cloud and fleet: the sandbox cloud connected and verified, 120 days of generated
+    /// FOCUS data up to yesterday loaded once (an org that already has billing data keeps it), and its inventory synced,
+    /// which completes its onboarding.
     /// </summary>
     private static async Task SeedBillingAsync(DatabaseTarget database, string dataDirectory, IReadOnlyList<Org> customers, DateTime now, Action<string>? say, CancellationToken cancellationToken)
     {
