@@ -115,13 +115,12 @@ internal sealed partial class UploadProcessor(
         upload.Report = report;
         upload.FinishedAt = time.StorageNow();
         db.Record(orgId, Actor.System, status == UploadStatus.Complete ? "upload.loaded" : "upload.failed", uploadId.ToString(), null, upload.FinishedAt.Value);
+        await db.SaveChangesAsync(cancellationToken);
         if (status == UploadStatus.Complete)
         {
             // Billing data may be the last onboarding step the org was waiting for.
-            await Tranche.Providers.Onboarding.OnboardingStatus.RaiseCompletedIfReadyAsync(db, orgId, upload.FinishedAt.Value, cancellationToken);
+            await Tranche.Providers.Onboarding.OnboardingStatus.CompleteIfReadyAsync(db, orgId, upload.FinishedAt.Value, cancellationToken);
         }
-
-        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>

@@ -136,6 +136,26 @@ public abstract class OnboardingApiTests<TFixture>(TFixture fixture) : ApiTests<
     }
 
     [Fact]
+    public async Task Billing_data_arriving_last_completes_onboarding_and_readers_racing_to_see_it_raise_the_event_once()
+    {
+        var (_, partner, child, url) = await RegisteredAsync();
+        using var _ = partner;
+        await partner.ConnectSandboxAsync(child);
+        Assert.Equal(["billing_data_received"], (await partner.SyncAsync(child)).GetProperty("missing").EnumerateArray().Select(m => m.GetString()));
+        var folder = TestDatabases.NewTempDirectory("billing");
+        FocusGenerator.Generate(new GenerateRequest("azure", 20, Seed: 9, folder) { End = DateOnly.FromDateTime(DateTime.UtcNow), Instances = 5 });
+        // Loaded behind the server's back, so nothing has looked at the org since it became ready.
+        Assert.Equal(IngestOutcome.Loaded, (await BillingIngest.RunAsync(Server.Database, new IngestRequest(child, [folder]), TimeProvider.System, null, Cancel)).Outcome);
+        Assert.Equal(0, await CompletedEventsAsync(child));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => partner.GetAsync(url, Cancel)));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.All(await Task.WhenAll(answers.Select(a => a.JsonAsync())), r => Assert.True(r.GetProperty("ready").GetBoolean()));
+        Assert.Equal(1, await CompletedEventsAsync(child));
+    }
+
+    [Fact]
     public async Task A_direct_org_that_only_uploads_billing_gets_v1_plans_but_cannot_buy()
     {
         var org = await Server.CreateOrgAsync("Uploads Only");

@@ -79,8 +79,7 @@ internal static class IngestCommand
             {
                 // Billing data may be the last onboarding step the org was waiting for.
                 await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(request.OrgId));
-                await Tranche.Providers.Onboarding.OnboardingStatus.RaiseCompletedIfReadyAsync(db, request.OrgId, environment.Time.StorageNow(), cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
+                await Tranche.Providers.Onboarding.OnboardingStatus.CompleteIfReadyAsync(db, request.OrgId, environment.Time.StorageNow(), cancellationToken);
             }
 
             if (json)

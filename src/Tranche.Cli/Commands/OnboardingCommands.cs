@@ -36,8 +36,7 @@ internal static class OnboardingCommands
         {
             var orgId = result.GetValue(org);
             await using var db = await CommandDatabase.OpenOrgAsync(common, result, orgId, cancellationToken);
-            var readiness = await OnboardingStatus.RaiseCompletedIfReadyAsync(db, orgId, common.Environment.Time.StorageNow(), cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
+            var readiness = await OnboardingStatus.CompleteIfReadyAsync(db, orgId, common.Environment.Time.StorageNow(), cancellationToken);
             var row = new StatusRow(
                 orgId, readiness.Ready,
                 [.. readiness.Steps.Select(s => new StepRow(OnboardingRules.Name(s.Step), s.Status.ToString().ToLowerInvariant(), s.CompletedAt, s.Detail))],
@@ -71,8 +70,7 @@ internal static class OnboardingCommands
             await using var db = await CommandDatabase.OpenOrgAsync(common, result, orgId, cancellationToken);
             var now = common.Environment.Time.StorageNow();
             var (integration, validations) = await CloudIntegrations.ConnectSandboxAsync(db, orgId, Actor.Cli, now, cancellationToken);
-            await OnboardingStatus.RaiseCompletedIfReadyAsync(db, orgId, now, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
+            await OnboardingStatus.CompleteIfReadyAsync(db, orgId, now, cancellationToken);
             var row = new ConnectedRow(orgId, integration.Id, integration.Provider, integration.State, validations);
             if (common.IsJson(result))
             {

@@ -28,8 +28,7 @@ internal static class SyncCommand
             var now = common.Environment.Time.StorageNow();
             var synced = await IntegrationSync.RunAsync(db, orgId, result.GetValue(provider), Actor.Cli, now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
-            await OnboardingStatus.RaiseCompletedIfReadyAsync(db, orgId, now, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
+            await OnboardingStatus.CompleteIfReadyAsync(db, orgId, now, cancellationToken);
             var rows = synced.Synced.Select(s => new SyncRow(s.Provider, s.Listed, s.Added, s.Updated, s.Removed)).ToList();
             foreach (var problem in synced.Problems)
             {

@@ -139,8 +139,7 @@ public static class DemoSeed
         await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
         await IntegrationSync.RunAsync(db, orgId, null, Actor.Cli, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        await OnboardingStatus.RaiseCompletedIfReadyAsync(db, orgId, now, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
+        await OnboardingStatus.CompleteIfReadyAsync(db, orgId, now, cancellationToken);
     }
 
     /// <summary>Days of billing data each demo org starts with.</summary>

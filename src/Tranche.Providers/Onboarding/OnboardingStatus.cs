@@ -41,16 +41,17 @@ public static class OnboardingStatus
     }
 
     /// <summary>
-    /// Raises <c>onboarding.completed</c> the first time the org is seen ready (at most once per org, whoever sees
-    /// it first: a verification, a sync, a load of billing data or a readiness read). Saves nothing itself.
+    /// Raises and saves <c>onboarding.completed</c> the first time the org is seen ready (once per org, whoever sees it
+    /// first: a verification, a sync, a load of billing data or a readiness read). Call it after saving the change
+    /// that completed a step: it saves the event alone, and a caller that loses the race to raise it just moves on.
     /// </summary>
-    public static async Task<Readiness> RaiseCompletedIfReadyAsync(TrancheDbContext db, Guid orgId, DateTime now, CancellationToken cancellationToken)
+    public static async Task<Readiness> CompleteIfReadyAsync(TrancheDbContext db, Guid orgId, DateTime now, CancellationToken cancellationToken)
     {
         var readiness = await ReadAsync(db, cancellationToken);
         if (readiness.Ready)
         {
             var integration = readiness.IntegrationId is { } id ? await db.CloudIntegrations.AsNoTracking().SingleAsync(i => i.Id == id, cancellationToken) : null;
-            await db.RaiseEventOnceAsync(orgId, OrgEventTypes.OnboardingCompleted, new
+            var raised = await db.RaiseEventOnceAsync(orgId, OrgEventTypes.OnboardingCompleted, new
             {
                 org_id = orgId,
                 completed_at = readiness.CompletedAt,
@@ -58,6 +59,18 @@ public static class OnboardingStatus
                 provider = integration?.Provider,
                 data_window = readiness.Window is { } w ? new { first_day = w.FirstDay, last_day = w.LastDay, providers = w.Providers } : null,
             }, now, CompletedDedupeKey, cancellationToken);
+            if (raised is not null)
+            {
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+                catch (DbUpdateException)
+                {
+                    // Another caller raised it a moment ago: the unique index kept one.
+                    db.Entry(raised).State = EntityState.Detached;
+                }
+            }
         }
 
         return readiness;

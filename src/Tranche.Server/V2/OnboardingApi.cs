@@ -228,8 +228,7 @@ internal static class OnboardingApi
     {
         var orgId = context.Org().OrgId;
         // Whoever first sees the org ready raises the event: billing data may have arrived by any path.
-        var readiness = await OnboardingStatus.RaiseCompletedIfReadyAsync(db, orgId, time.StorageNow(), context.RequestAborted);
-        await db.SaveChangesAsync(context.RequestAborted);
+        var readiness = await OnboardingStatus.CompleteIfReadyAsync(db, orgId, time.StorageNow(), context.RequestAborted);
         return TypedResults.Ok(await ResponseAsync(db, orgId, readiness, context.RequestAborted));
     }
 
@@ -398,8 +397,7 @@ internal static class OnboardingApi
         var now = time.StorageNow();
         await IntegrationSync.RunAsync(db, orgId, null, context.Caller().AsActor(context), now, context.RequestAborted);
         await db.SaveChangesAsync(context.RequestAborted);
-        var readiness = await OnboardingStatus.RaiseCompletedIfReadyAsync(db, orgId, now, context.RequestAborted);
-        await db.SaveChangesAsync(context.RequestAborted);
+        var readiness = await OnboardingStatus.CompleteIfReadyAsync(db, orgId, now, context.RequestAborted);
         return TypedResults.Ok(await ResponseAsync(db, orgId, readiness, context.RequestAborted));
     }
 
@@ -436,8 +434,7 @@ internal static class OnboardingApi
         db.Record(integration.OrgId, context.Caller().AsActor(context), "cloud_integration.verified", integration.Id.ToString(),
             new { integration.Provider, integration.State, failed = validations.Where(v => !v.Passed).Select(v => v.Name).ToList() }, now);
         await db.SaveChangesAsync(context.RequestAborted);
-        await OnboardingStatus.RaiseCompletedIfReadyAsync(db, integration.OrgId, now, context.RequestAborted);
-        await db.SaveChangesAsync(context.RequestAborted);
+        await OnboardingStatus.CompleteIfReadyAsync(db, integration.OrgId, now, context.RequestAborted);
         return TypedResults.Ok(validations.Select(v => new ValidationResponse(v.Name, v.Status, v.Message)).ToList());
     }
 
