@@ -158,7 +158,13 @@ public sealed class AwsVerifier(CloudSettings settings) : ICloudVerifier
             return validations;
         }
 
-        using var sts = new AmazonSecurityTokenServiceClient(credentials, new AmazonSecurityTokenServiceConfig { RegionEndpoint = RegionEndpoint.GetBySystemName(settings.AwsRegion) });
+        // A verification is a request someone waits for: fail within seconds rather than retry for minutes.
+        using var sts = new AmazonSecurityTokenServiceClient(credentials, new AmazonSecurityTokenServiceConfig
+        {
+            RegionEndpoint = RegionEndpoint.GetBySystemName(settings.AwsRegion),
+            Timeout = TimeSpan.FromSeconds(20),
+            MaxErrorRetry = 1,
+        });
         var read = await AssumeAsync(sts, integration.RoleArn!, integration.ExternalId, cancellationToken);
         validations.Add(read.Error is null
             ? Validation.Pass("read_role_assumed", $"Assumed {integration.RoleArn} with the external id.")

@@ -45,7 +45,10 @@ public sealed class AzureVerifier(CloudSettings settings, HttpClient http) : ICl
         string token;
         try
         {
-            var credential = new ClientSecretCredential(integration.TenantId, settings.AzureClientId, settings.AzureClientSecret);
+            var options = new ClientSecretCredentialOptions();
+            options.Retry.MaxRetries = 1;
+            options.Retry.NetworkTimeout = TimeSpan.FromSeconds(20);
+            var credential = new ClientSecretCredential(integration.TenantId, settings.AzureClientId, settings.AzureClientSecret, options);
             token = (await credential.GetTokenAsync(new TokenRequestContext([AzureOnboarding.ManagementScope]), cancellationToken)).Token;
             validations.Add(Validation.Pass("admin_consent", $"Signed in to tenant {integration.TenantId} as the app: consent was granted."));
         }
