@@ -102,6 +102,8 @@ public abstract class PartnerOrgsApiTests<TFixture>(TFixture fixture) : ApiTests
 
         var read = await (await partner.GetAsync($"{url}/{acme}", Cancel)).JsonAsync();
         Assert.Equal(("Acme Corp", "admin@example.com"), (read.GetProperty("org_name").GetString(), Assert.Single(read.GetProperty("users").EnumerateArray()).GetProperty("email").GetString()));
+        Assert.False(read.GetProperty("onboarding").GetProperty("ready").GetBoolean());
+        Assert.Equal("cloud_integration_created", read.GetProperty("onboarding").GetProperty("missing")[0].GetString());
 
         var renamed = await partner.PatchAsync($"{url}/{acme}", Http.Json("""{"org_name": "Acme Corporation", "org_email": "billing@acme.example.com"}"""), Cancel);
         await AssertStatusAsync(HttpStatusCode.OK, renamed);

@@ -1,7 +1,9 @@
 using System.Net.Mail;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
+using Tranche.Domain.Onboarding;
 using Tranche.Domain.Tenancy;
+using Tranche.Providers.Onboarding;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 using Tranche.Server.V1;
@@ -48,11 +50,14 @@ public sealed record RegisterOrgResponse(
 [ApiSchema("OrgUser")]
 public sealed record OrgUserResponse(Guid Id, Guid OrgId, string Email, string? Name, OrgRole Role, DateTime CreatedAt);
 
-/// <summary>A customer org as its partner sees it.</summary>
+/// <summary>Where a customer stands in its onboarding: ready or not, and the steps still to do, in order.</summary>
+public sealed record PartnerChildOnboarding(bool Ready, IReadOnlyList<string> Missing);
+
+/// <summary>A customer org as its partner sees it; <c>users</c> and <c>onboarding</c> are filled when reading one org, null in lists.</summary>
 [ApiSchema("PartnerChildOrg")]
 public sealed record PartnerChildOrgResponse(
     Guid ChildOrgId, Guid PartnerOrgId, string OrgName, string? OrgEmail, bool IsPartner, bool AllowNestedPartners, DateTime CreatedAt, DateTime? OffboardedAt,
-    string? OffboardReason, IReadOnlyList<OrgUserResponse>? Users);
+    string? OffboardReason, IReadOnlyList<OrgUserResponse>? Users, PartnerChildOnboarding? Onboarding);
 
 [ApiSchema("UpdateOrg")]
 public sealed record UpdateOrgRequest(string? OrgName, string? OrgEmail) : IValidatedRequest
@@ -187,7 +192,7 @@ internal static class PartnerOrgsApi
 
         child.MapGet("", Get)
             .AnswersOffboarded()
-            .WithSummary("A customer org with its users")
+            .WithSummary("A customer org with its users and where its onboarding stands")
             .Produces<PartnerChildOrgResponse>();
 
         child.MapPatch("", Update)
@@ -336,7 +341,10 @@ internal static class PartnerOrgsApi
     {
         var org = await ChildAsync(context, db);
         var users = await db.OrgUsers.AsNoTracking().OrderBy(u => u.Email).ToListAsync(context.RequestAborted);
-        return TypedResults.Ok(ToResponse(org, users));
+        var readiness = await OnboardingStatus.ReadAsync(db, context.RequestAborted);
+        var onboarding = new PartnerChildOnboarding(
+            readiness.Ready, [.. readiness.Steps.Where(s => s.Status != StepStatus.Complete).Select(s => OnboardingRules.Name(s.Step))]);
+        return TypedResults.Ok(ToResponse(org, users) with { Onboarding = onboarding });
     }
 
     private static async Task<IResult> Update(HttpContext context, TrancheDbContext db, TimeProvider time)
@@ -462,5 +470,5 @@ internal static class PartnerOrgsApi
 
     private static PartnerChildOrgResponse ToResponse(Org org, IReadOnlyList<OrgUser>? users) => new(
         org.Id, org.ParentOrgId!.Value, org.Name, org.Email, org.IsPartner, org.AllowNestedPartners, org.CreatedAt, org.OffboardedAt, org.OffboardReason,
-        users?.Select(ToResponse).ToList());
+        users?.Select(ToResponse).ToList(), null);
 }
