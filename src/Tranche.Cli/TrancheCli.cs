@@ -31,6 +31,7 @@ public static class TrancheCli
         root.Subcommands.Add(KeysCommands.Create(common));
         root.Subcommands.Add(IngestCommand.Create(common));
         root.Subcommands.Add(GenerateCommand.Create(common));
+        root.Subcommands.Add(OnboardingCommands.Create(common));
         root.Subcommands.Add(SyncCommand.Create(common));
         root.Subcommands.Add(PlansCommand.Create(common));
         foreach (var command in PurchaseCommands.Create(common))

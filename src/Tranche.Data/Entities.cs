@@ -21,7 +21,18 @@ public sealed class Org
     /// <summary>Whether this org may own customer orgs and act on them with its keys.</summary>
     public bool IsPartner { get; set; }
 
+    /// <summary>May this partner register customer orgs that are partners themselves (set by the operator).</summary>
+    public bool AllowNestedPartners { get; set; }
+
+    /// <summary>The org's contact address, as given when a partner registered it.</summary>
+    public string? Email { get; set; }
+
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>When the partner offboarded this customer org; its keys were revoked then and it answers no partner route since.</summary>
+    public DateTime? OffboardedAt { get; set; }
+
+    public string? OffboardReason { get; set; }
 
     public Org? Parent { get; set; }
 

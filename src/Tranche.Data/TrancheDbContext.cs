@@ -65,6 +65,10 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<PartnerBranding> PartnerBrandings => Set<PartnerBranding>();
 
+    public DbSet<OrgUser> OrgUsers => Set<OrgUser>();
+
+    public DbSet<CloudIntegration> CloudIntegrations => Set<CloudIntegration>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -114,6 +118,8 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             org.Property(o => o.ParentOrgId).HasColumnName("parent_org_id");
             org.Property(o => o.IsPartner).HasColumnName("is_partner");
             org.Property(o => o.CreatedAt).HasColumnName("created_at");
+            org.Property(o => o.Email).HasMaxLength(255);
+            org.Property(o => o.OffboardReason).HasMaxLength(500);
             org.Ignore(o => o.Kind);
             org.HasOne(o => o.Parent).WithMany().HasForeignKey(o => o.ParentOrgId).OnDelete(DeleteBehavior.Restrict);
             org.HasIndex(o => o.ParentOrgId);
@@ -168,6 +174,7 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
         MapPlans(modelBuilder);
         MapPurchases(modelBuilder);
         MapBranding(modelBuilder);
+        MapOnboarding(modelBuilder);
         ApplySnakeCaseColumns(modelBuilder);
         ApplyOrgFilter(modelBuilder);
     }
@@ -473,6 +480,46 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             // A host name leads to one partner's dashboard; the database refuses a second claim.
             branding.HasIndex(b => b.CustomDomain).IsUnique();
             branding.HasOne<Org>().WithMany().HasForeignKey(b => b.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    private static void MapOnboarding(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<OrgUser>(user =>
+        {
+            user.ToTable("org_users");
+            user.HasKey(u => u.Id);
+            user.Property(u => u.Id).ValueGeneratedNever();
+            user.Property(u => u.Email).HasMaxLength(255);
+            user.Property(u => u.Name).HasMaxLength(200);
+            user.Property(u => u.Role).HasConversion(RoleConverter).HasMaxLength(32);
+            user.Property(u => u.CreatedBy).HasMaxLength(100);
+            user.HasIndex(u => new { u.OrgId, u.Email }).IsUnique();
+            user.HasOne<Org>().WithMany().HasForeignKey(u => u.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<CloudIntegration>(integration =>
+        {
+            integration.ToTable("cloud_integrations");
+            integration.HasKey(i => i.Id);
+            integration.Property(i => i.Id).ValueGeneratedNever();
+            integration.Property(i => i.Provider).HasMaxLength(16);
+            integration.Property(i => i.State).HasMaxLength(16);
+            integration.Property(i => i.ExternalId).HasMaxLength(100);
+            integration.Property(i => i.AccountId).HasMaxLength(32);
+            integration.Property(i => i.RoleArn).HasMaxLength(300);
+            integration.Property(i => i.PurchaseRoleArn).HasMaxLength(300);
+            integration.Property(i => i.TenantId).HasMaxLength(100);
+            integration.Property(i => i.SubscriptionId).HasMaxLength(100);
+            integration.Property(i => i.OrganizationId).HasMaxLength(100);
+            integration.Property(i => i.ProjectId).HasMaxLength(100);
+            integration.Property(i => i.BillingAccountId).HasMaxLength(100);
+            integration.Property(i => i.LastSyncError).HasMaxLength(1000);
+            // One integration per cloud and org: asking for a template or consent URL again reuses it, so what the
+            // customer deployed with the first still matches.
+            integration.HasIndex(i => new { i.OrgId, i.Provider }).IsUnique();
+            integration.HasIndex(i => i.ExternalId).IsUnique();
+            integration.HasOne<Org>().WithMany().HasForeignKey(i => i.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Tranche.Data;
+using Tranche.Providers.Onboarding;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 using Tranche.Server.Branding;
@@ -81,6 +82,11 @@ public static class TrancheServer
         builder.Services.AddSingleton<PurchaseRecovery>();
         builder.Services.AddTrancheScheduler(options, builder.Configuration);
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load());
+        builder.Services.AddSingleton(_ => CloudSettings.From(name => builder.Configuration[name]));
+        builder.Services.AddSingleton<ICloudVerifier, SandboxVerifier>();
+        builder.Services.AddSingleton<ICloudVerifier, AwsVerifier>();
+        builder.Services.AddSingleton<ICloudVerifier>(services => new AzureVerifier(services.GetRequiredService<CloudSettings>(), new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
+        builder.Services.AddSingleton<ICloudVerifier, GcpVerifier>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -113,6 +119,8 @@ public static class TrancheServer
         app.MapPlanResourceMatches();
         app.MapPartnerPlans();
         app.MapPartnerPurchases();
+        app.MapPartnerOrgs();
+        app.MapOnboarding();
         app.MapPurchasePolicy();
         app.MapAutomation();
         app.MapRoiReports();

@@ -116,6 +116,11 @@ internal sealed partial class UploadProcessor(
         upload.FinishedAt = time.StorageNow();
         db.Record(orgId, Actor.System, status == UploadStatus.Complete ? "upload.loaded" : "upload.failed", uploadId.ToString(), null, upload.FinishedAt.Value);
         await db.SaveChangesAsync(cancellationToken);
+        if (status == UploadStatus.Complete)
+        {
+            // Billing data may be the last onboarding step the org was waiting for.
+            await Tranche.Providers.Onboarding.OnboardingStatus.CompleteIfReadyAsync(db, orgId, upload.FinishedAt.Value, cancellationToken);
+        }
     }
 
     /// <summary>

@@ -10,7 +10,9 @@ public sealed class PurchaseCommandTests
         var org = (await cli.RunAsync("orgs", "create", "--name", "Acme", "--json")).Json().GetProperty("org_id").GetString()!;
         var end = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         await cli.RunAsync("generate", "--provider", "aws", "--days", "100", "--end", end, "--instances", "30", "--seed", "11", "--out", "gen");
+        Assert.Equal(0, (await cli.RunAsync("onboarding", "sandbox", "--org", org)).ExitCode);
         Assert.Equal(0, (await cli.RunAsync("ingest", Path.Combine(cli.WorkingDirectory, "gen"), "--org", org)).ExitCode);
+        Assert.Equal(0, (await cli.RunAsync("sync", "--org", org)).ExitCode);
         var plans = (await cli.RunAsync("plans", "--org", org, "--json")).Json().EnumerateArray().ToList();
         var plan = plans.Last(p => p.GetProperty("line_items").GetArrayLength() > 0).GetProperty("plan_id").GetString()!;
 

@@ -28,7 +28,9 @@ public sealed class PurchaseCrashTests
         var key = (await cli.RunAsync("keys", "create", "--org", org, "--name", "admin", "--json")).Json().GetProperty("api_key").GetString()!;
         var end = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await cli.RunAsync("generate", "--provider", "aws", "--days", "100", "--end", end, "--instances", "30", "--seed", "11", "--out", "gen");
+        Assert.Equal(0, (await cli.RunAsync("onboarding", "sandbox", "--org", org)).ExitCode);
         Assert.Equal(0, (await cli.RunAsync("ingest", Path.Combine(cli.WorkingDirectory, "gen"), "--org", org)).ExitCode);
+        Assert.Equal(0, (await cli.RunAsync("sync", "--org", org)).ExitCode);
         var plans = (await cli.RunAsync("plans", "--org", org, "--json")).Json().EnumerateArray().ToList();
         var plan = plans.Last(p => p.GetProperty("line_items").GetArrayLength() > 0);
         var planId = plan.GetProperty("plan_id").GetString()!;

@@ -90,10 +90,15 @@ public static class Http
 /// <summary>Billing data and plans for the tests of plans and purchases.</summary>
 public static class PlanningData
 {
-    /// <summary>The partner tenants, the customer with 100 days of generated AWS billing up to today, and the folder of its files.</summary>
+    /// <summary>
+    /// The partner tenants, and the customer onboarded as a partner does it: the sandbox cloud connected and verified,
+    /// 100 days of generated AWS billing up to today loaded, the inventory synced. Also the folder of the billing files.
+    /// </summary>
     public static async Task<(Tenants Tenants, string Folder)> CustomerWithAwsBillingAsync(this TrancheFixture server)
     {
         var tenants = await server.CreateTenantsAsync();
+        using var partner = server.Client(tenants.Partner.Key);
+        await partner.ConnectSandboxAsync(tenants.Child.Id);
         var folder = TestDatabases.NewTempDirectory("billing");
         Tranche.Ingest.Generation.FocusGenerator.Generate(new Tranche.Ingest.Generation.GenerateRequest("aws", 100, Seed: 11, folder)
         {
@@ -103,7 +108,26 @@ public static class PlanningData
         var report = await Tranche.Ingest.BillingIngest.RunAsync(
             server.Database, new Tranche.Ingest.IngestRequest(tenants.Child.Id, [folder]), TimeProvider.System, null, TestContext.Current.CancellationToken);
         Assert.Equal(Tranche.Ingest.IngestOutcome.Loaded, report.Outcome);
+        await partner.SyncAsync(tenants.Child.Id);
         return (tenants, folder);
+    }
+
+    /// <summary>Connects a customer org to the sandbox cloud and verifies it, through the partner onboarding routes.</summary>
+    public static async Task ConnectSandboxAsync(this HttpClient partner, Guid childOrgId)
+    {
+        var connected = await partner.PostAsync($"/v2/org/{childOrgId}/partners/onboarding/sandbox", null, TestContext.Current.CancellationToken);
+        Assert.True(connected.IsSuccessStatusCode, await connected.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var verified = await partner.PostAsync($"/v2/org/{childOrgId}/partners/onboarding/sandbox/verify", null, TestContext.Current.CancellationToken);
+        Assert.True(verified.IsSuccessStatusCode, await verified.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.All((await verified.JsonAsync()).EnumerateArray(), v => Assert.Equal("success", v.GetProperty("status").GetString()));
+    }
+
+    /// <summary>Syncs a customer org's inventory from its connected accounts; answers the readiness.</summary>
+    public static async Task<JsonElement> SyncAsync(this HttpClient partner, Guid childOrgId)
+    {
+        var synced = await partner.PostAsync($"/v2/org/{childOrgId}/partners/onboarding/sync", null, TestContext.Current.CancellationToken);
+        Assert.True(synced.IsSuccessStatusCode, await synced.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return await synced.JsonAsync();
     }
 
     /// <summary>The last of the customer's default plans (partner view) that buys something.</summary>

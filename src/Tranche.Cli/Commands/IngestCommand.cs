@@ -75,6 +75,13 @@ internal static class IngestCommand
                     });
             }
 
+            if (report.Outcome == IngestOutcome.Loaded)
+            {
+                // Billing data may be the last onboarding step the org was waiting for.
+                await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(request.OrgId));
+                await Tranche.Providers.Onboarding.OnboardingStatus.CompleteIfReadyAsync(db, request.OrgId, environment.Time.StorageNow(), cancellationToken);
+            }
+
             if (json)
             {
                 environment.WriteJson(report);

@@ -8,13 +8,15 @@ namespace Tranche.Cli.Commands;
 /// <summary><c>tranche orgs create|list</c>: orgs, straight on the database, for operators bootstrapping a server.</summary>
 internal static class OrgsCommands
 {
-    public sealed record OrgRow(Guid OrgId, string Name, string Kind, bool IsPartner, Guid? ParentOrgId, DateTime CreatedAt, int ActiveKeys);
+    public sealed record OrgRow(
+        Guid OrgId, string Name, string Kind, bool IsPartner, bool AllowNestedPartners, Guid? ParentOrgId, DateTime CreatedAt, DateTime? OffboardedAt, int ActiveKeys);
 
     public static Command Create(CommonOptions common)
     {
         var orgs = new Command("orgs", "Create and list orgs (operator commands that work directly on the database)");
         orgs.Subcommands.Add(CreateCommand(common));
         orgs.Subcommands.Add(ListCommand(common));
+        orgs.Subcommands.Add(UpdateCommand(common));
         return orgs;
     }
 
@@ -23,7 +25,8 @@ internal static class OrgsCommands
         var name = new Option<string>("--name") { Description = "Display name of the org", Required = true };
         var partner = new Option<bool>("--partner") { Description = "Make it a partner org, which may own customer orgs" };
         var parent = new Option<Guid?>("--parent") { Description = "Partner org that owns the new org (makes it a customer org)", HelpName = "org-id" };
-        var command = new Command("create", "Create an org") { name, partner, parent };
+        var nested = new Option<bool>("--allow-nested-partners") { Description = "With --partner: the partner may register customer orgs that are partners themselves" };
+        var command = new Command("create", "Create an org") { name, partner, parent, nested };
         command.SetGuardedAction(common, async (result, cancellationToken) =>
         {
             var displayName = CommandDatabase.DisplayName(result.GetValue(name));
@@ -41,13 +44,21 @@ internal static class OrgsCommands
                 }
             }
 
+            if (result.GetValue(nested) && !result.GetValue(partner))
+            {
+                throw new CliException("--allow-nested-partners applies to partner orgs: add --partner.");
+            }
+
             var now = common.Environment.Time.StorageNow();
-            var org = new Org { Id = Guid.NewGuid(), Name = displayName, IsPartner = result.GetValue(partner), ParentOrgId = parentId, CreatedAt = now };
+            var org = new Org
+            {
+                Id = Guid.NewGuid(), Name = displayName, IsPartner = result.GetValue(partner), AllowNestedPartners = result.GetValue(nested), ParentOrgId = parentId, CreatedAt = now,
+            };
             db.Orgs.Add(org);
-            db.Record(org.Id, Actor.Cli, "org.created", org.Id.ToString(), new { org.Name, org.IsPartner, org.ParentOrgId }, now);
+            db.Record(org.Id, Actor.Cli, "org.created", org.Id.ToString(), new { org.Name, org.IsPartner, org.AllowNestedPartners, org.ParentOrgId }, now);
             await db.SaveChangesAsync(cancellationToken);
 
-            var row = new OrgRow(org.Id, org.Name, KindOf(org), org.IsPartner, org.ParentOrgId, org.CreatedAt, 0);
+            var row = ToRow(org, 0);
             if (common.IsJson(result))
             {
                 common.Environment.WriteJson(row);
@@ -74,7 +85,7 @@ internal static class OrgsCommands
             var activeKeys = await db.ApiKeys.IgnoreQueryFilters().Where(k => k.RevokedAt == null)
                 .GroupBy(k => k.OrgId).Select(g => new { OrgId = g.Key, Count = g.Count() })
                 .ToDictionaryAsync(g => g.OrgId, g => g.Count, cancellationToken);
-            var rows = orgs.Select(o => new OrgRow(o.Id, o.Name, KindOf(o), o.IsPartner, o.ParentOrgId, o.CreatedAt, activeKeys.GetValueOrDefault(o.Id))).ToList();
+            var rows = orgs.Select(o => ToRow(o, activeKeys.GetValueOrDefault(o.Id))).ToList();
 
             if (common.IsJson(result))
             {
@@ -89,7 +100,7 @@ internal static class OrgsCommands
                 table.AddRow(
                     row.OrgId.ToString(),
                     Markup.Escape(row.Name),
-                    row.IsPartner ? "partner" : row.Kind,
+                    (row.IsPartner ? "partner" : row.Kind) + (row.OffboardedAt is null ? "" : " (offboarded)"),
                     row.ParentOrgId is { } p ? Markup.Escape(names.GetValueOrDefault(p, p.ToString())) : "",
                     row.ActiveKeys.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     row.CreatedAt.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture));
@@ -100,6 +111,57 @@ internal static class OrgsCommands
         });
         return command;
     }
+
+    private static Command UpdateCommand(CommonOptions common)
+    {
+        var id = new Argument<Guid>("org-id") { Description = "The org to change" };
+        var name = new Option<string?>("--name") { Description = "New display name" };
+        var partner = new Option<bool?>("--partner") { Description = "Whether the org is a partner (true or false)" };
+        var nested = new Option<bool?>("--allow-nested-partners") { Description = "Whether the partner may register customer orgs that are partners themselves (true or false)" };
+        var command = new Command("update", "Change an org's name, partner flag or nested-partner permission") { id, name, partner, nested };
+        command.SetGuardedAction(common, async (result, cancellationToken) =>
+        {
+            var database = await CommandDatabase.OpenAsync(common, result, cancellationToken);
+            await using var db = TrancheDatabase.CreateContext(database);
+            var orgId = result.GetValue(id);
+            var org = await db.Orgs.SingleOrDefaultAsync(o => o.Id == orgId, cancellationToken)
+                ?? throw new CliException($"There is no org {orgId}. See `tranche orgs list`.");
+            if (result.GetValue(name) is null && result.GetValue(partner) is null && result.GetValue(nested) is null)
+            {
+                throw new CliException("Nothing to change: give --name, --partner or --allow-nested-partners.");
+            }
+
+            var before = new { org.Name, org.IsPartner, org.AllowNestedPartners };
+            org.Name = result.GetValue(name) is { } newName ? CommandDatabase.DisplayName(newName) : org.Name;
+            org.IsPartner = result.GetValue(partner) ?? org.IsPartner;
+            org.AllowNestedPartners = result.GetValue(nested) ?? org.AllowNestedPartners;
+            if (org.AllowNestedPartners && !org.IsPartner)
+            {
+                throw new CliException($"Org {orgId} is not a partner org: nested partners apply to partners (add --partner true).");
+            }
+
+            var now = common.Environment.Time.StorageNow();
+            db.Record(org.Id, Actor.Cli, "org.updated", org.Id.ToString(), new { before, after = new { org.Name, org.IsPartner, org.AllowNestedPartners } }, now);
+            await db.SaveChangesAsync(cancellationToken);
+            var activeKeys = await db.ApiKeys.IgnoreQueryFilters().CountAsync(k => k.OrgId == org.Id && k.RevokedAt == null, cancellationToken);
+            var row = ToRow(org, activeKeys);
+            if (common.IsJson(result))
+            {
+                common.Environment.WriteJson(row);
+            }
+            else
+            {
+                common.Environment.Console.MarkupLine(
+                    $"Updated org [bold]{Markup.Escape(org.Name)}[/] ({org.Id}): partner {(org.IsPartner ? "yes" : "no")}, nested partners {(org.AllowNestedPartners ? "allowed" : "not allowed")}.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static OrgRow ToRow(Org o, int activeKeys) =>
+        new(o.Id, o.Name, KindOf(o), o.IsPartner, o.AllowNestedPartners, o.ParentOrgId, o.CreatedAt, o.OffboardedAt, activeKeys);
 
     private static string KindOf(Org org) => org.Kind == Domain.Tenancy.OrgKind.Partnership ? "partnership" : "direct";
 }

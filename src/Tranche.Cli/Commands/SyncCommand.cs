@@ -1,15 +1,14 @@
 using System.CommandLine;
 using Spectre.Console;
 using Tranche.Data;
-using Tranche.Providers;
-using Tranche.Providers.Sandbox;
+using Tranche.Providers.Onboarding;
 
 namespace Tranche.Cli.Commands;
 
 /// <summary>
 /// <c>tranche sync --org</c>: brings the org's commitment inventory in line with its cloud accounts (the sandbox cloud
 /// until real provider adapters are connected): new commitments and changed terms come in, ones no longer listed are
-/// marked removed.
+/// marked removed. The sync is recorded on the org's verified integrations (the onboarding step <c>synced</c>).
 /// </summary>
 internal static class SyncCommand
 {
@@ -26,23 +25,16 @@ internal static class SyncCommand
             var orgId = result.GetValue(org);
             await using var db = await CommandDatabase.OpenOrgAsync(common, result, orgId, cancellationToken);
 
-            var sandbox = new SandboxCloud(db);
-            var providers = await sandbox.ProvidersAsync(orgId, cancellationToken);
-            if (result.GetValue(provider) is { } only)
-            {
-                providers = [.. providers.Where(p => p == only)];
-            }
-
             var now = common.Environment.Time.StorageNow();
-            var rows = new List<SyncRow>();
-            foreach (var name in providers)
+            var synced = await IntegrationSync.RunAsync(db, orgId, result.GetValue(provider), Actor.Cli, now, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await OnboardingStatus.CompleteIfReadyAsync(db, orgId, now, cancellationToken);
+            var rows = synced.Synced.Select(s => new SyncRow(s.Provider, s.Listed, s.Added, s.Updated, s.Removed)).ToList();
+            foreach (var problem in synced.Problems)
             {
-                var synced = await CommitmentSync.RunAsync(db, sandbox.Inventory(name), orgId, now, cancellationToken);
-                rows.Add(new SyncRow(synced.Provider, synced.Listed, synced.Added, synced.Updated, synced.Removed));
-                db.Record(orgId, Actor.Cli, "commitments.synced", name, synced, now);
+                common.Environment.Error.WriteLine(problem);
             }
 
-            await db.SaveChangesAsync(cancellationToken);
             if (common.IsJson(result))
             {
                 common.Environment.WriteJson(rows);

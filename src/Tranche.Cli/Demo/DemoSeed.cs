@@ -5,7 +5,7 @@ using Tranche.Data;
 using Tranche.Domain.Tenancy;
 using Tranche.Ingest;
 using Tranche.Ingest.Generation;
-using Tranche.Providers;
+using Tranche.Providers.Onboarding;
 using Tranche.Providers.Sandbox;
 
 namespace Tranche.Cli.Demo;
@@ -68,8 +68,9 @@ public static class DemoSeed
     }
 
     /// <summary>
-    /// Each customer org gets its own cloud and fleet: 120 days of generated FOCUS data up to yesterday, loaded once
-    /// (an org that already has billing data keeps it).
+    /// Each customer org gets its own cloud and fleet: the sandbox cloud connected and verified, 120 days of generated
+    /// FOCUS data up to yesterday loaded once (an org that already has billing data keeps it), and its inventory synced,
+    /// which completes its onboarding.
     /// </summary>
     private static async Task SeedBillingAsync(DatabaseTarget database, string dataDirectory, IReadOnlyList<Org> customers, DateTime now, Action<string>? say, CancellationToken cancellationToken)
     {
@@ -77,12 +78,23 @@ public static class DemoSeed
         for (var i = 0; i < customers.Count; i++)
         {
             var org = customers[i];
+            bool hasBilling;
             await using (var db = TrancheDatabase.CreateContext(database, OrgScope.For(org.Id)))
             {
-                if (await db.BillingPeriods.AnyAsync(cancellationToken))
+                hasBilling = await db.BillingPeriods.AnyAsync(cancellationToken);
+                if (hasBilling && await db.CloudIntegrations.AnyAsync(cancellationToken))
                 {
                     continue;
                 }
+
+                // Each demo customer is onboarded as a partner would onboard it: the sandbox cloud connected and verified.
+                await CloudIntegrations.ConnectSandboxAsync(db, org.Id, Actor.Cli, now, cancellationToken);
+            }
+
+            if (hasBilling)
+            {
+                await SyncAsync(database, org.Id, now, cancellationToken);
+                continue;
             }
 
             var (provider, instances) = clouds[i % clouds.Length];
@@ -109,7 +121,7 @@ public static class DemoSeed
                 await sandbox.AddAsync(org.Id, SandboxTerms.For([.. manifest.Commitments.Select(c => new FleetCommitment(
                     provider, c.Id, c.Name, c.Type, c.Category, c.BillingAccountId, c.InstanceType, c.InstanceFamily, c.Region, c.Quantity, c.HourlyFee, c.Start, c.End))]),
                     now, cancellationToken);
-                await CommitmentSync.RunAsync(db, sandbox.Inventory(provider), org.Id, now, cancellationToken);
+                await SyncAsync(database, org.Id, now, cancellationToken);
             }
             finally
             {
@@ -119,6 +131,15 @@ public static class DemoSeed
                 }
             }
         }
+    }
+
+    /// <summary>Syncs the inventory from the org's sandbox account, which completes its onboarding.</summary>
+    private static async Task SyncAsync(DatabaseTarget database, Guid orgId, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var db = TrancheDatabase.CreateContext(database, OrgScope.For(orgId));
+        await IntegrationSync.RunAsync(db, orgId, null, Actor.Cli, now, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await OnboardingStatus.CompleteIfReadyAsync(db, orgId, now, cancellationToken);
     }
 
     /// <summary>Days of billing data each demo org starts with.</summary>

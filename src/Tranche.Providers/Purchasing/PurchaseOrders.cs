@@ -7,8 +7,8 @@ namespace Tranche.Providers.Purchasing;
 public sealed record PurchaseRefusal(string Code, string Message, bool NotFound = false, object? Detail = null);
 
 /// <summary>
-/// Turns a plan into a purchase ready to run: checks it may be bought (this org's, fresh, not bought before, not
-/// empty) and writes the purchase with its lines, all pending, in one save. The API (v1 apply, v2 purchase) and the
+/// Turns a plan into a purchase ready to run: checks it may be bought (the org onboarded, the plan this org's, fresh,
+/// not bought before, not empty) and writes the purchase with its lines, all pending, in one save. The API (v1 apply, v2 purchase) and the
 /// command line share it.
 /// </summary>
 public static class PurchaseOrders
@@ -23,6 +23,12 @@ public static class PurchaseOrders
         if (plan is null)
         {
             return (null, new PurchaseRefusal("plan_not_found", $"Org {orgId} has no plan {planId}.", NotFound: true));
+        }
+
+        // Buying needs an account to buy in, verified, with billing data and a synced inventory behind the plan.
+        if (await Onboarding.OnboardingStatus.RefusalAsync(db, orgId, cancellationToken) is { } notReady)
+        {
+            return (null, notReady);
         }
 
         if (await db.Purchases.AsNoTracking().SingleOrDefaultAsync(p => p.PlanId == planId, cancellationToken) is { } earlier)

@@ -106,6 +106,7 @@ public static class ApiResults
         406 => "NotAcceptable",
         408 => "RequestTimeout",
         409 => "Conflict",
+        410 => "Gone",
         411 => "LengthRequired",
         413 => "RequestEntityTooLarge",
         414 => "RequestURITooLarge",

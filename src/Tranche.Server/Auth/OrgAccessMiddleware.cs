@@ -18,8 +18,15 @@ public enum OrgReach
     PartnerItself,
 }
 
-/// <summary>Marks a route whose path names the org it acts on.</summary>
-public sealed record OrgRouteMetadata(string Parameter, OrgReach Reach);
+/// <summary>
+/// Marks a route whose path names the org it acts on. <paramref name="PartnerParameter"/> is set on partner routes
+/// that name the partner and one of its customers (<c>/v2/partners/{partner_org_id}/orgs/{child_org_id}</c>): the
+/// partner must be the caller's own org.
+/// </summary>
+public sealed record OrgRouteMetadata(string Parameter, OrgReach Reach, string? PartnerParameter = null);
+
+/// <summary>Marks a route that still answers for an offboarded customer org (reading it, offboarding it again).</summary>
+public sealed record AnswersOffboardedMetadata;
 
 /// <summary>The org a request acts on, after access was checked.</summary>
 public sealed record OrgContext(Guid OrgId, OrgRelation Relation);
@@ -33,9 +40,9 @@ internal sealed class OrgAccessMiddleware(RequestDelegate next)
 {
     private static readonly CompiledQuery<Func<TrancheDbContext, Guid, Task<OrgParentRow?>>> s_findOrg = new(() =>
         EF.CompileAsyncQuery((TrancheDbContext context, Guid id) =>
-            context.Orgs.Where(o => o.Id == id).Select(o => new OrgParentRow(o.ParentOrgId)).SingleOrDefault()));
+            context.Orgs.Where(o => o.Id == id).Select(o => new OrgParentRow(o.ParentOrgId, o.OffboardedAt)).SingleOrDefault()));
 
-    private sealed record OrgParentRow(Guid? ParentOrgId);
+    private sealed record OrgParentRow(Guid? ParentOrgId, DateTime? OffboardedAt);
 
     public async Task InvokeAsync(HttpContext context, TrancheDbContext db, OrgScope scope)
     {
@@ -47,10 +54,21 @@ internal sealed class OrgAccessMiddleware(RequestDelegate next)
         }
 
         var orgId = PathIds.Parse(context.GetRouteValue(route.Parameter) as string, route.Parameter);
+        if (route.PartnerParameter is { } partnerParameter)
+        {
+            var partnerId = PathIds.Parse(context.GetRouteValue(partnerParameter) as string, partnerParameter);
+            if (!caller.OrgIsPartner || partnerId != caller.OrgId)
+            {
+                await ApiResults.WriteErrorAsync(context, StatusCodes.Status403Forbidden, $"API key {caller.KeyPrefix}… has no access to partner org {partnerId}.", "org_access_denied");
+                return;
+            }
+        }
+
         var relation = OrgRelation.Own;
+        OrgParentRow? org = null;
         if (orgId != caller.OrgId)
         {
-            var org = caller.OrgIsPartner ? await s_findOrg.For(db)(db, orgId) : null;
+            org = caller.OrgIsPartner ? await s_findOrg.For(db)(db, orgId) : null;
             relation = OrgAccess.Relation(caller.OrgId, caller.OrgIsPartner, orgId, org?.ParentOrgId);
         }
 
@@ -66,6 +84,16 @@ internal sealed class OrgAccessMiddleware(RequestDelegate next)
         if (denial is not null)
         {
             await ApiResults.WriteErrorAsync(context, StatusCodes.Status403Forbidden, denial, "org_access_denied");
+            return;
+        }
+
+        // An offboarded customer keeps its history readable by its partner, but nothing acts on it any more.
+        if (org?.OffboardedAt is { } offboardedAt && relation == OrgRelation.Child
+            && context.GetEndpoint()?.Metadata.GetMetadata<AnswersOffboardedMetadata>() is null
+            && (route.Reach == OrgReach.ChildOfPartner || !HttpMethods.IsGet(context.Request.Method)))
+        {
+            await ApiResults.WriteErrorAsync(
+                context, StatusCodes.Status410Gone, $"Org {orgId} was offboarded at {offboardedAt:u}: it no longer answers partner routes and takes no changes.", "org_offboarded");
             return;
         }
 
@@ -86,6 +114,18 @@ internal static class OrgAccessExtensions
         group.WithMetadata(new OrgRouteMetadata(parameter, reach));
         return group;
     }
+
+    /// <summary>Declares a partner route on one of its customers: <paramref name="partnerParameter"/> must name the caller's own org.</summary>
+    public static RouteGroupBuilder ForPartnerChild(this RouteGroupBuilder group, string partnerParameter, string childParameter)
+    {
+        group.RequireAuthorization();
+        group.WithMetadata(new OrgRouteMetadata(childParameter, OrgReach.ChildOfPartner, partnerParameter));
+        return group;
+    }
+
+    /// <summary>Lets this route answer for an offboarded customer org.</summary>
+    public static TBuilder AnswersOffboarded<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new AnswersOffboardedMetadata());
 
     public static OrgContext Org(this HttpContext context) =>
         context.Features.Get<OrgContext>() ?? throw new InvalidOperationException("This endpoint is not declared as org-scoped.");

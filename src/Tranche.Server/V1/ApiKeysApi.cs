@@ -93,7 +93,7 @@ internal static class ApiKeysApi
             .Produces<ApiKeyResponse>();
     }
 
-    private static async Task<IResult> ListKeys(HttpContext context, TrancheDbContext db)
+    internal static async Task<IResult> ListKeys(HttpContext context, TrancheDbContext db)
     {
         if (RequireKeyManager(context) is { } denied)
         {
@@ -106,7 +106,7 @@ internal static class ApiKeysApi
         return TypedResults.Ok(keys.Select(ToResponse));
     }
 
-    private static async Task<IResult> CreateKey(HttpContext context, TrancheDbContext db, TimeProvider time)
+    internal static async Task<IResult> CreateKey(HttpContext context, TrancheDbContext db, TimeProvider time)
     {
         if (RequireKeyManager(context) is { } denied)
         {

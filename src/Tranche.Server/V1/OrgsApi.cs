@@ -16,7 +16,7 @@ internal static class OrgsApi
     private static readonly CompiledQuery<Func<TrancheDbContext, Guid, bool, IAsyncEnumerable<VisibleOrg>>> s_visibleOrgs = new(() =>
         EF.CompileAsyncQuery((TrancheDbContext db, Guid callerOrgId, bool callerIsPartner) =>
             db.Orgs
-                .Where(o => o.Id == callerOrgId || (callerIsPartner && o.ParentOrgId == callerOrgId))
+                .Where(o => o.Id == callerOrgId || (callerIsPartner && o.ParentOrgId == callerOrgId && o.OffboardedAt == null))
                 .OrderBy(o => o.ParentOrgId != null).ThenBy(o => o.Name).ThenBy(o => o.Id)
                 .Select(o => new VisibleOrg(o.Id, o.Name, o.ParentOrgId))));
 
@@ -28,7 +28,7 @@ internal static class OrgsApi
             .RequireAuthorization()
             .WithTags("Orgs")
             .WithSummary("List accessible organizations")
-            .WithDescription("The caller's own org (kind `direct`) and, for a partner key, each of the partner's customer orgs (kind `partnership`). `role` is the role of the calling key.")
+            .WithDescription("The caller's own org (kind `direct`) and, for a partner key, each of the partner's customer orgs that is not offboarded (kind `partnership`). `role` is the role of the calling key.")
             .Produces<OrgResponse[]>()
             .WithApiErrors();
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
+using Tranche.Providers.Onboarding;
 using Tranche.Providers.Plans;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
@@ -40,7 +41,7 @@ internal static class PartnerPlansApi
         routes.MapGroup("/v2/org/{child_org_id}/partners/plans").ForOrg("child_org_id", OrgReach.ChildOfPartner).WithTags("Partner").WithApiErrors()
             .MapGet("/default", Defaults)
             .WithSummary("Default commitment plans of a customer org")
-            .WithDescription("Recommended, Balanced and High Savings per provider the customer org has billing data for, each with its line items (offer and quantity), projected savings, breakeven, risk from simulated usage paths (expected net savings, probability of a net loss, mean of the worst 5% of outcomes, expected utilization) and the configuration it was computed with. A partner key only; 403 for an org that is not the partner's customer; 409 naming what is missing when the org has no cloud account or no billing data yet.")
+            .WithDescription("Recommended, Balanced and High Savings per provider the customer org has billing data for, each with its line items (offer and quantity), projected savings, breakeven, risk from simulated usage paths (expected net savings, probability of a net loss, mean of the worst 5% of outcomes, expected utilization) and the configuration it was computed with. A partner key only; 403 for an org that is not the partner's customer; 409 naming the first onboarding step not complete (`onboarding_cloud_integration_missing`, `onboarding_permissions_not_verified`, `onboarding_no_billing_data`, `onboarding_not_synced`; see `GET /v2/org/{child_org_id}/partners/onboarding`).")
             .Produces<PartnerPlansResponse>()
             .Produces<ApiErrorResponse>(StatusCodes.Status409Conflict);
     }
@@ -48,16 +49,13 @@ internal static class PartnerPlansApi
     private static async Task<IResult> Defaults(HttpContext context, TrancheDbContext db, OfferCatalog catalog, TimeProvider time)
     {
         var orgId = context.Org().OrgId;
-        var providers = await db.BillingPeriods.Select(p => p.Provider).Distinct().ToListAsync(context.RequestAborted);
-        providers = [.. providers.Where(p => PlansApi.Providers.Contains(p)).Order(StringComparer.Ordinal)];
-        if (providers.Count == 0)
+        if (await OnboardingStatus.RefusalAsync(db, orgId, context.RequestAborted) is { } notReady)
         {
-            var hasAccount = await db.SandboxCommitments.AnyAsync(context.RequestAborted) || await db.Uploads.AnyAsync(context.RequestAborted);
-            return hasAccount
-                ? ApiResults.Conflict($"Org {orgId} has no billing data yet: plans are computed once its first billing export is loaded.", "no_billing_data")
-                : ApiResults.Conflict($"Org {orgId} has no cloud integration yet: connect a cloud account or upload a billing export (POST /v1/org/{orgId}/uploads) first.", "no_cloud_integration");
+            return ApiResults.Refused(notReady);
         }
 
+        var providers = await db.BillingPeriods.Select(p => p.Provider).Distinct().ToListAsync(context.RequestAborted);
+        providers = [.. providers.Where(p => PlansApi.Providers.Contains(p)).Order(StringComparer.Ordinal)];
         var result = new List<PartnerPlan>();
         foreach (var provider in providers)
         {
