@@ -6,6 +6,7 @@ using Tranche.Server.V1;
 using Tranche.Server.V1.Commitments;
 using Tranche.Server.V1.Plans;
 using Tranche.Server.V2;
+using Tranche.Server.Webhooks;
 
 namespace Tranche.Server;
 
@@ -77,6 +78,8 @@ public static class TrancheServer
         builder.Services.AddSingleton<PurchaseRecovery>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PurchaseRecovery>());
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load());
+        builder.Services.AddSingleton<WebhookDispatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -110,6 +113,7 @@ public static class TrancheServer
         app.MapPartnerPlans();
         app.MapPartnerPurchases();
         app.MapPurchasePolicy();
+        app.MapWebhooks();
         configureApp?.Invoke(app);
 
         return app;
