@@ -238,11 +238,19 @@ internal sealed partial class WebhookDispatcher : BackgroundService
     public async Task<bool> DeliverAsync(Guid deliveryId, CancellationToken cancellationToken)
     {
         await using var db = TrancheDatabase.CreateContext(_options.Database);
-        if (await TryLeaseAsync(db, deliveryId, _time.StorageNow(), cancellationToken) is not { } token)
-        {
-            return false;
-        }
+        return await TryLeaseAsync(db, deliveryId, _time.StorageNow(), cancellationToken) is { } token
+            && await DeliverLeasedAsync(db, deliveryId, token, cancellationToken);
+    }
 
+    /// <summary>Makes one attempt at a delivery written with its lease already taken (a test ping, sent by the request that made it).</summary>
+    public async Task<bool> DeliverLeasedAsync(Guid deliveryId, Guid token, CancellationToken cancellationToken)
+    {
+        await using var db = TrancheDatabase.CreateContext(_options.Database);
+        return await DeliverLeasedAsync(db, deliveryId, token, cancellationToken);
+    }
+
+    private async Task<bool> DeliverLeasedAsync(TrancheDbContext db, Guid deliveryId, Guid token, CancellationToken cancellationToken)
+    {
         var delivery = await db.WebhookDeliveries.IgnoreQueryFilters().SingleAsync(d => d.Id == deliveryId, cancellationToken);
         if (delivery.LeaseToken != token)
         {

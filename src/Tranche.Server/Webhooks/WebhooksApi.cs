@@ -333,10 +333,14 @@ internal static class WebhooksApi
         var payload = WebhookPayload.Build(eventId, WebhookDispatcher.PingType, now, orgId, partnerOrgId,
             JsonSerializer.Serialize(new { webhook_id = endpoint.Id, message = "A test event sent on request. It needs no action." }));
         var delivery = WebhookDispatcher.NewDelivery(endpoint, eventId, WebhookDispatcher.PingType, orgId, payload, now);
+        // Written already leased to this request, so the background sender leaves it alone and the answer has the attempt.
+        var lease = Guid.NewGuid();
+        delivery.LeaseToken = lease;
+        delivery.LeasedUntil = now + WebhookDispatcher.LeaseDuration;
         db.WebhookDeliveries.Add(delivery);
         await db.SaveChangesAsync(context.RequestAborted);
 
-        await dispatcher.DeliverAsync(delivery.Id, context.RequestAborted);
+        await dispatcher.DeliverLeasedAsync(delivery.Id, lease, context.RequestAborted);
         return TypedResults.Created($"{BasePath(context)}/deliveries/{delivery.Id}", await DetailAsync(db, delivery.Id, context.RequestAborted));
     }
 
