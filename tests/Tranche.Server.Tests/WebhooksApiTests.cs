@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tranche.Data;
 using Tranche.Domain.Webhooks;
@@ -541,6 +542,40 @@ public abstract class WebhooksApiTests<TFixture>(TFixture fixture) : ApiTests<TF
         var all = await EventsAsync();
         Assert.Equal(3, all.Count);
         Assert.Equal([30, 7], all.Where(e => e.GetProperty("provider_commitment_id").GetString() == "in-20-days").Select(e => e.GetProperty("threshold_days").GetInt32()).OrderDescending());
+    }
+
+    [Fact]
+    public async Task Several_senders_fanning_out_at_once_make_one_delivery_per_event_and_endpoint()
+    {
+        var t = await Server.CreateTenantsAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var partner = Server.Client(t.Partner.Key);
+        var (hookId, _) = await RegisterAsync(partner, PartnerHooks(t.Partner.Id), receiver.Url("once"), OrgEventTypes.PurchaseSucceeded);
+        var events = new List<Guid>();
+        for (var i = 0; i < 10; i++)
+        {
+            events.Add(await RaiseAsync(i % 2 == 0 ? t.Child.Id : t.Sibling.Id, OrgEventTypes.PurchaseSucceeded, new { n = i }));
+        }
+
+        // Four more senders beside the server's own, as replicas would be, all after the same events.
+        var dispatcher = Server.App.Services.GetRequiredService<WebhookDispatcher>();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            await dispatcher.FanOutAsync(Cancel);
+            await dispatcher.SendDueAsync(Cancel);
+        }, Cancel)));
+
+        var deliveries = await EventuallyAsync(async () =>
+        {
+            await using var db = Server.Db();
+            var rows = await db.WebhookDeliveries.IgnoreQueryFilters().Where(d => d.EndpointId == hookId).ToListAsync(Cancel);
+            return rows.Count >= events.Count && rows.All(d => d.Status == WebhookDeliveryStates.Succeeded) ? rows : null;
+        }, "every delivery to succeed");
+        await using var db = Server.Db();
+        Assert.Equal(events.Order(), deliveries.Select(d => d.EventId).Order());
+        var attempts = await db.WebhookAttempts.IgnoreQueryFilters().Where(a => deliveries.Select(d => d.Id).Contains(a.DeliveryId)).ToListAsync(Cancel);
+        Assert.Equal(events.Count, attempts.Count);
+        Assert.Equal(events.Select(e => e.ToString()).Order(), receiver.At("once").Select(r => r.Header("Tranche-Event-Id")).Order());
     }
 
     [Fact]

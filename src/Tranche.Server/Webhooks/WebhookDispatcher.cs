@@ -167,6 +167,7 @@ internal sealed partial class WebhookDispatcher : BackgroundService
 
         var evt = await db.OrgEvents.IgnoreQueryFilters().AsNoTracking().SingleAsync(e => e.Id == eventId, cancellationToken);
         var partnerOrgId = await db.Orgs.Where(o => o.Id == evt.OrgId).Select(o => o.ParentOrgId).SingleOrDefaultAsync(cancellationToken);
+        // Only the event's org and its partner are candidates at all; WebhookRouting then checks each one again.
         var candidates = await db.WebhookEndpoints.IgnoreQueryFilters().AsNoTracking()
             .Where(w => w.Enabled && (w.OrgId == evt.OrgId || w.OrgId == partnerOrgId))
             .ToListAsync(cancellationToken);
