@@ -34,6 +34,7 @@ internal static class WebhookSettings
     {
         ["TRANCHE_WEBHOOK_RETRY_BASE_SECONDS"] = "0.1",
         ["TRANCHE_WEBHOOK_POLL_MILLISECONDS"] = "50",
+        ["TRANCHE_WEBHOOK_TIMEOUT_SECONDS"] = "1",
     };
 }
 
@@ -53,6 +54,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<int>> _scripts = new();
+
+    /// <summary>In a script: answer 200 after three seconds, longer than the test server waits.</summary>
+    public const int Slow = -1;
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
@@ -74,6 +78,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver.Received.Enqueue(new ReceivedWebhook(
                 path, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body.ToArray(), DateTimeOffset.UtcNow));
             var status = receiver._scripts.TryGetValue(path, out var script) && script.TryDequeue(out var next) ? next : 200;
+            if (status == Slow)
+            {
+                // Answers, but only after the sender has given up waiting.
+                await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
+                status = 200;
+            }
+
             return Results.Text(status == 200 ? "thanks" : $"scripted {status}", statusCode: status);
         });
         await app.StartAsync();
@@ -258,27 +269,30 @@ public abstract class WebhooksApiTests<TFixture>(TFixture fixture) : ApiTests<TF
     }
 
     [Fact]
-    public async Task A_receiver_that_is_down_is_retried_with_growing_waits_until_it_answers()
+    public async Task A_receiver_that_is_down_or_too_slow_is_retried_with_growing_waits_until_it_answers()
     {
         var t = await Server.CreateTenantsAsync();
         await using var receiver = await WebhookReceiver.StartAsync();
         using var partner = Server.Client(t.Partner.Key);
-        var (hookId, _) = await RegisterAsync(partner, PartnerHooks(t.Partner.Id), receiver.Url("flaky", 503, 503, 500), OrgEventTypes.PurchaseFailed);
+        var (hookId, _) = await RegisterAsync(partner, PartnerHooks(t.Partner.Id), receiver.Url("flaky", 503, WebhookReceiver.Slow, 500), OrgEventTypes.PurchaseFailed);
 
         var eventId = await RaiseAsync(t.Child.Id, OrgEventTypes.PurchaseFailed, new { purchase_id = Guid.NewGuid() });
 
         var deliveryId = await DeliveryIdAsync(eventId, hookId);
         var detail = await DeliveryWhenAsync(partner, PartnerHooks(t.Partner.Id), deliveryId, "succeeded");
         var attempts = detail.GetProperty("attempt_log").EnumerateArray().ToList();
-        Assert.Equal([503, 503, 500, 200], attempts.Select(a => a.GetProperty("status_code").GetInt32()));
+        Assert.Equal([503, null, 500, 200], attempts.Select(a => a.GetProperty("status_code").ValueKind == JsonValueKind.Null ? (int?)null : a.GetProperty("status_code").GetInt32()));
+        Assert.Equal("No answer within 1 seconds.", attempts[1].GetProperty("error").GetString());
+        Assert.InRange(attempts[1].GetProperty("duration_ms").GetInt32(), 900, 2900);
         Assert.Equal([1, 2, 3, 4], attempts.Select(a => a.GetProperty("number").GetInt32()));
         Assert.Equal([false, false, false, true], attempts.Select(a => a.GetProperty("succeeded").GetBoolean()));
         Assert.Contains("503", attempts[0].GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal("scripted 503", attempts[0].GetProperty("response_excerpt").GetString());
         Assert.Equal(4, detail.GetProperty("attempts").GetInt32());
-        // Waits of 0.1 s, 0.4 s and 1.6 s (±20 %), plus however long the poll and the request took.
+        // Waits of 0.1 s, 0.4 s and 1.6 s (±20 %) after each attempt ended, plus however long the poll took.
         var at = attempts.Select(a => a.GetProperty("attempted_at").GetDateTime()).ToList();
-        var waits = at.Zip(at.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
+        var ended = attempts.Select(a => a.GetProperty("attempted_at").GetDateTime().AddMilliseconds(a.GetProperty("duration_ms").GetInt32())).ToList();
+        var waits = ended.Zip(at.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
         double[] nominal = [0.1, 0.4, 1.6];
         for (var i = 0; i < 3; i++)
         {

@@ -22,9 +22,6 @@ internal sealed partial class WebhookDispatcher : BackgroundService
 {
     public const string PingType = "ping";
 
-    /// <summary>How long an endpoint has to answer.</summary>
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>Longer than any attempt can take, so a lease only runs out when its replica died mid-attempt.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
 
@@ -47,6 +44,10 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         PollInterval = double.TryParse(configuration["TRANCHE_WEBHOOK_POLL_MILLISECONDS"], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms > 0
             ? TimeSpan.FromMilliseconds(ms)
             : TimeSpan.FromSeconds(1);
+        // Capped well below the lease, so a lease never runs out under an attempt still waiting for its answer.
+        RequestTimeout = Seconds(configuration["TRANCHE_WEBHOOK_TIMEOUT_SECONDS"]) is { } timeout && timeout > TimeSpan.Zero
+            ? TimeSpan.FromSeconds(Math.Min(timeout.TotalSeconds, 30))
+            : TimeSpan.FromSeconds(10);
         // Redirects are not followed: a signed request must reach the registered URL or fail, not wander elsewhere.
         _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
@@ -54,6 +55,9 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Tranche-Webhooks/1");
     }
+
+    /// <summary>How long an endpoint has to answer, body included (<c>TRANCHE_WEBHOOK_TIMEOUT_SECONDS</c>, default 10, at most 30).</summary>
+    public TimeSpan RequestTimeout { get; }
 
     /// <summary>The first retry's wait (<c>TRANCHE_WEBHOOK_RETRY_BASE_SECONDS</c>, default 30).</summary>
     public TimeSpan RetryBase { get; }
@@ -275,9 +279,10 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         db.WebhookAttempts.Add(attempt);
         await db.SaveChangesAsync(cancellationToken);
 
-        var now = attempt.AttemptedAt;
+        // Waits count from the end of the attempt, so a slow receiver gets its full pause before the next one.
+        var now = _time.StorageNow();
         delivery.Attempts++;
-        delivery.LastAttemptAt = now;
+        delivery.LastAttemptAt = attempt.AttemptedAt;
         delivery.LastStatusCode = attempt.StatusCode;
         delivery.LastError = attempt.Error;
         if (attempt.Succeeded)
@@ -352,20 +357,23 @@ internal sealed partial class WebhookDispatcher : BackgroundService
             AttemptedAt = _time.StorageNow(),
         };
         var started = Stopwatch.GetTimestamp();
+        // The time limit covers the whole answer, so a receiver that sends headers and then trickles its body cannot hold a sender.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(RequestTimeout);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
             attempt.StatusCode = (int)response.StatusCode;
             attempt.Succeeded = response.IsSuccessStatusCode;
-            attempt.ResponseExcerpt = await ExcerptAsync(response, cancellationToken);
+            attempt.ResponseExcerpt = await ExcerptAsync(response, limit.Token);
             if (!attempt.Succeeded)
             {
                 attempt.Error = $"The endpoint answered {(int)response.StatusCode} {response.ReasonPhrase}.".Replace("  ", " ", StringComparison.Ordinal);
             }
         }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            attempt.Error = $"No answer within {RequestTimeout.TotalSeconds:0} seconds.";
+            attempt.Error = $"No answer within {RequestTimeout.TotalSeconds:0.###} seconds.";
         }
         catch (HttpRequestException e)
         {
@@ -391,14 +399,16 @@ internal sealed partial class WebhookDispatcher : BackgroundService
             var text = Encoding.UTF8.GetString(buffer, 0, read).Replace("\0", "", StringComparison.Ordinal);
             return text.Length == 0 ? null : Shorten(text, WebhookAttempt.ResponseExcerptLength);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
         {
             // The status is what counts; a body cut short is only a missing excerpt.
             return null;
         }
     }
 
-    private static string Shorten(string text, int length) => text.Length <= length ? text : text[..length];
+    /// <summary>Cuts to <paramref name="length"/> characters without splitting a surrogate pair, which PostgreSQL would refuse to store.</summary>
+    private static string Shorten(string text, int length) =>
+        text.Length <= length ? text : text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)];
 
     [LoggerMessage(EventId = 2200, Level = LogLevel.Error, Message = "Webhook delivery failed to run")]
     private static partial void LogFailed(ILogger logger, Exception exception);
