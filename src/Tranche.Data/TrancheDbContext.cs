@@ -69,6 +69,12 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<CloudIntegration> CloudIntegrations => Set<CloudIntegration>();
 
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
     /// <summary>Read by the query filters on every query, so it is a parameter, not a constant.</summary>
     public Guid? ScopedOrgId => _orgScope.OrgId;
 
@@ -175,6 +181,7 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
         MapPurchases(modelBuilder);
         MapBranding(modelBuilder);
         MapOnboarding(modelBuilder);
+        MapWebhooks(modelBuilder);
         ApplySnakeCaseColumns(modelBuilder);
         ApplyOrgFilter(modelBuilder);
     }
@@ -520,6 +527,52 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             integration.HasIndex(i => new { i.OrgId, i.Provider }).IsUnique();
             integration.HasIndex(i => i.ExternalId).IsUnique();
             integration.HasOne<Org>().WithMany().HasForeignKey(i => i.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    private static void MapWebhooks(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<WebhookEndpoint>(endpoint =>
+        {
+            endpoint.ToTable("webhook_endpoints");
+            endpoint.HasKey(e => e.Id);
+            endpoint.Property(e => e.Id).ValueGeneratedNever();
+            endpoint.Property(e => e.Url).HasMaxLength(2000);
+            endpoint.Property(e => e.EventTypes).HasMaxLength(500);
+            endpoint.Property(e => e.Secret).HasMaxLength(100);
+            endpoint.Property(e => e.Description).HasMaxLength(500);
+            endpoint.Property(e => e.DisabledReason).HasMaxLength(500);
+            endpoint.Ignore(e => e.EventTypeList);
+            endpoint.HasIndex(e => e.OrgId);
+            endpoint.HasOne<Org>().WithMany().HasForeignKey(e => e.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<WebhookDelivery>(delivery =>
+        {
+            delivery.ToTable("webhook_deliveries");
+            delivery.HasKey(d => d.Id);
+            delivery.Property(d => d.Id).ValueGeneratedNever();
+            delivery.Property(d => d.EventType).HasMaxLength(60);
+            delivery.Property(d => d.Status).HasMaxLength(16);
+            delivery.Property(d => d.LastError).HasMaxLength(1000);
+            // The result of an attempt is written only by the replica that still holds the lease it took.
+            delivery.Property(d => d.LeaseToken).IsConcurrencyToken();
+            // One delivery per event and endpoint, however many replicas fan the event out.
+            delivery.HasIndex(d => new { d.EndpointId, d.EventId }).IsUnique();
+            delivery.HasIndex(d => new { d.Status, d.NextAttemptAt });
+            delivery.HasIndex(d => new { d.OrgId, d.CreatedAt });
+            delivery.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(d => d.EndpointId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<WebhookAttempt>(attempt =>
+        {
+            attempt.ToTable("webhook_attempts");
+            attempt.HasKey(a => a.Id);
+            attempt.Property(a => a.Id).ValueGeneratedNever();
+            attempt.Property(a => a.Error).HasMaxLength(1000);
+            attempt.Property(a => a.ResponseExcerpt).HasMaxLength(WebhookAttempt.ResponseExcerptLength);
+            attempt.HasIndex(a => new { a.DeliveryId, a.Number });
+            attempt.HasOne<WebhookDelivery>().WithMany().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

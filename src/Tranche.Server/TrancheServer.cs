@@ -10,6 +10,7 @@ using Tranche.Server.V1;
 using Tranche.Server.V1.Commitments;
 using Tranche.Server.V1.Plans;
 using Tranche.Server.V2;
+using Tranche.Server.Webhooks;
 
 namespace Tranche.Server;
 
@@ -87,6 +88,8 @@ public static class TrancheServer
         builder.Services.AddSingleton<ICloudVerifier, AwsVerifier>();
         builder.Services.AddSingleton<ICloudVerifier>(services => new AzureVerifier(services.GetRequiredService<CloudSettings>(), new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
         builder.Services.AddSingleton<ICloudVerifier, GcpVerifier>();
+        builder.Services.AddSingleton<WebhookDispatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -125,6 +128,7 @@ public static class TrancheServer
         app.MapAutomation();
         app.MapRoiReports();
         app.MapBranding();
+        app.MapWebhooks();
         configureApp?.Invoke(app);
 
         return app;

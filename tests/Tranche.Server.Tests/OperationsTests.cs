@@ -37,7 +37,7 @@ public abstract class OperationsTests<TFixture>(TFixture fixture) : ApiTests<TFi
         Assert.Equal("x-api-key", schemes.GetProperty("ApiKey").GetProperty("name").GetString());
         Assert.Equal("basic", schemes.GetProperty("Basic").GetProperty("scheme").GetString());
         var schemas = document.GetProperty("components").GetProperty("schemas");
-        foreach (var name in (string[])["Org", "ApiErrorResponse", "Error", "ApiKey", "CreatedApiKey", "CreateApiKey", "AuditEvent"])
+        foreach (var name in (string[])["Org", "ApiErrorResponse", "Error", "ApiKey", "CreatedApiKey", "CreateApiKey", "AuditEvent", "Webhook", "WebhookWithSecret", "CreateWebhook", "UpdateWebhook", "WebhookDelivery", "WebhookDeliveryDetail"])
         {
             Assert.True(schemas.TryGetProperty(name, out _), $"Schema {name} is missing from the OpenAPI document.");
         }

@@ -28,7 +28,7 @@ public static class AutomationRunner
 
     private static readonly JsonSerializerOptions s_figures = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>The orgs a policy acts on now: its own org, or the partner's active customers that have no policy of their own.</summary>
+    /// <summary>The orgs a policy acts on now: its own org, or the partner's customers (not offboarded) that have no policy of their own.</summary>
     public static async Task<IReadOnlyList<Guid>> TargetsAsync(TrancheDbContext db, AutomationPolicy policy, CancellationToken cancellationToken)
     {
         if (policy.Scope == AutomationScopes.Org)
@@ -37,7 +37,7 @@ public static class AutomationRunner
         }
 
         var withOwnPolicy = db.AutomationPolicies.IgnoreQueryFilters().Where(p => p.Scope == AutomationScopes.Org).Select(p => p.OrgId);
-        return await db.Orgs.Where(o => o.ParentOrgId == policy.OrgId && !withOwnPolicy.Contains(o.Id))
+        return await db.Orgs.Where(o => o.ParentOrgId == policy.OrgId && o.OffboardedAt == null && !withOwnPolicy.Contains(o.Id))
             .OrderBy(o => o.Id).Select(o => o.Id).ToListAsync(cancellationToken);
     }
 

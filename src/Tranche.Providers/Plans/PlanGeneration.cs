@@ -165,6 +165,22 @@ public static class PlanGeneration
             records.Add(record);
         }
 
+        // Saved with the plans, so subscribers hear of exactly the plan sets that were stored.
+        var recommended = records.FirstOrDefault(r => r.IsRecommended);
+        db.RaiseEvent(orgId, OrgEventTypes.PlanUpdated, new
+        {
+            provider,
+            plan_ids = records.Select(r => r.Id),
+            recommended_plan_id = recommended?.Id,
+            expected_savings = recommended is null ? null : new
+            {
+                monthly_savings = recommended.MonthlySavings,
+                expected_net_savings = recommended.ExpectedNetSavings,
+                loss_probability = recommended.LossProbability,
+            },
+            plans = records.Select(r => new { id = r.Id, name = r.Name, kind = r.Kind, monthly_savings = r.MonthlySavings, expected_net_savings = r.ExpectedNetSavings }),
+            data_to = records.FirstOrDefault()?.DataTo,
+        }, now);
         await db.SaveChangesAsync(cancellationToken);
         return records;
     }

@@ -33,6 +33,7 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
             await RunLineAsync(purchase, line, now, cancellationToken);
         }
 
+        var wasInProgress = purchase.Status == PurchaseStates.InProgress;
         purchase.Status = StatusOf(lines);
         purchase.CompletedAt = purchase.Status == PurchaseStates.InProgress ? null : now();
         // The plan follows its purchase: in progress, completed, or back to the user when any line failed.
@@ -48,9 +49,48 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
 
         db.Record(purchase.OrgId, Actor.System, purchase.Status == PurchaseStates.InProgress ? "purchase.interrupted" : $"purchase.{purchase.Status}", purchase.Id.ToString(),
             new { lines = lines.Select(l => new { l.Id, l.State, l.ProviderOrderId, l.Error }) }, now());
+        if (wasInProgress && purchase.Status != PurchaseStates.InProgress)
+        {
+            await RaiseFinishedAsync(purchase, lines, now(), cancellationToken);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         return purchase;
     }
+
+    /// <summary>
+    /// <c>purchase.succeeded</c> when every line was bought, <c>purchase.failed</c> otherwise (a partial failure too: the
+    /// lines say which were bought). Once per purchase, saved with its final status.
+    /// </summary>
+    private Task RaiseFinishedAsync(PurchaseRecord purchase, IReadOnlyList<PurchaseLineRecord> lines, DateTime now, CancellationToken cancellationToken) =>
+        db.RaiseEventOnceAsync(
+            purchase.OrgId,
+            purchase.Status == PurchaseStates.Succeeded ? OrgEventTypes.PurchaseSucceeded : OrgEventTypes.PurchaseFailed,
+            new
+            {
+                purchase_id = purchase.Id,
+                plan_id = purchase.PlanId,
+                provider = purchase.Provider,
+                status = purchase.Status,
+                total_upfront_cost = purchase.TotalUpfrontCost,
+                total_monthly_cost = purchase.TotalMonthlyCost,
+                completed_at = purchase.CompletedAt,
+                line_items = lines.Select(l => new
+                {
+                    id = l.Id,
+                    type = l.OfferType,
+                    provider_offering_id = l.ProviderOfferingId,
+                    quantity = l.Quantity,
+                    upfront_cost = l.UpfrontCost,
+                    monthly_cost = l.MonthlyCost,
+                    status = l.State,
+                    provider_order_id = l.ProviderOrderId,
+                    error = l.Error,
+                }),
+            },
+            now,
+            $"purchase:{purchase.Id}",
+            cancellationToken);
 
     public static string StatusOf(IReadOnlyCollection<PurchaseLineRecord> lines) =>
         lines.Any(l => l.State is PurchaseLineStates.Pending or PurchaseLineStates.Submitted) ? PurchaseStates.InProgress
