@@ -35,6 +35,8 @@ internal static class WebhookSettings
         ["TRANCHE_WEBHOOK_RETRY_BASE_SECONDS"] = "0.1",
         ["TRANCHE_WEBHOOK_POLL_MILLISECONDS"] = "50",
         ["TRANCHE_WEBHOOK_TIMEOUT_SECONDS"] = "1",
+        // The test receivers listen on loopback.
+        ["TRANCHE_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = "true",
     };
 }
 

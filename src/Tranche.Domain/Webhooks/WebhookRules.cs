@@ -88,3 +88,52 @@ public static class WebhookRouting
     public static bool Receives(Guid endpointOrgId, IReadOnlyCollection<string> subscribedTypes, Guid eventOrgId, Guid? eventPartnerOrgId, string eventType) =>
         subscribedTypes.Contains(eventType) && (endpointOrgId == eventOrgId || endpointOrgId == eventPartnerOrgId);
 }
+
+/// <summary>
+/// Which addresses a webhook may be sent to. Webhook URLs come from API callers, so without a rule a delivery could be
+/// aimed at the server's own network: the cloud metadata service, a database, an admin port. Link-local addresses
+/// (where the metadata services live), unspecified, multicast and broadcast addresses are never reached; loopback,
+/// private and shared (carrier-grade NAT) ranges only when the operator allows private networks, for endpoints inside
+/// their own network.
+/// </summary>
+public static class WebhookAddresses
+{
+    public static bool IsAllowed(System.Net.IPAddress address, bool allowPrivateNetworks)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            var b = address.GetAddressBytes();
+            var never = b[0] == 0                      // 0.0.0.0/8: this network
+                || (b[0] == 169 && b[1] == 254)        // 169.254.0.0/16: link-local, cloud metadata
+                || b[0] >= 224;                        // multicast, reserved, broadcast
+            if (never)
+            {
+                return false;
+            }
+
+            var inside = b[0] == 127                   // loopback
+                || b[0] == 10                          // private
+                || (b[0] == 172 && b[1] is >= 16 and <= 31)
+                || (b[0] == 192 && b[1] == 168)
+                || (b[0] == 100 && b[1] is >= 64 and <= 127); // shared address space (carrier-grade NAT)
+            return !inside || allowPrivateNetworks;
+        }
+
+        if (address.Equals(System.Net.IPAddress.IPv6None) || address.Equals(System.Net.IPAddress.IPv6Any) || address.IsIPv6Multicast || address.IsIPv6LinkLocal)
+        {
+            return false;
+        }
+
+        var bytes = address.GetAddressBytes();
+        var privateV6 = System.Net.IPAddress.IsLoopback(address)
+            || (bytes[0] & 0xFE) == 0xFC              // fc00::/7: unique local
+            || address.IsIPv6SiteLocal;
+        return !privateV6 || allowPrivateNetworks;
+    }
+}

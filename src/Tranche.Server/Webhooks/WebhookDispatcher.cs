@@ -48,12 +48,49 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         RequestTimeout = Seconds(configuration["TRANCHE_WEBHOOK_TIMEOUT_SECONDS"]) is { } timeout && timeout > TimeSpan.Zero
             ? TimeSpan.FromSeconds(Math.Min(timeout.TotalSeconds, 30))
             : TimeSpan.FromSeconds(10);
+        AllowPrivateNetworks = bool.TryParse(configuration["TRANCHE_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"], out var allow) && allow;
+
         // Redirects are not followed: a signed request must reach the registered URL or fail, not wander elsewhere.
-        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        // Each connection checks the address the host name resolved to at that moment, so a name that later points
+        // inside the network (DNS rebinding) is refused as well.
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectCallback = ConnectAsync,
+        })
         {
             Timeout = RequestTimeout,
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Tranche-Webhooks/1");
+    }
+
+    /// <summary>Whether endpoints may be on loopback, private or shared addresses (<c>TRANCHE_WEBHOOKS_ALLOW_PRIVATE_NETWORKS</c>, default false).</summary>
+    public bool AllowPrivateNetworks { get; }
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = System.Net.IPAddress.TryParse(host, out var literal) ? [literal] : await System.Net.Dns.GetHostAddressesAsync(host, cancellationToken);
+        var allowed = addresses.Where(a => WebhookAddresses.IsAllowed(a, AllowPrivateNetworks)).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new HttpRequestException(
+                $"{host} resolves to {string.Join(", ", addresses.Select(a => a.ToString()))}, which webhooks may not reach " +
+                "(loopback, private, link-local or reserved); an operator can allow private networks with TRANCHE_WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true.");
+        }
+
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>How long an endpoint has to answer, body included (<c>TRANCHE_WEBHOOK_TIMEOUT_SECONDS</c>, default 10, at most 30).</summary>
