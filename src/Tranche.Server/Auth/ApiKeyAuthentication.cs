@@ -22,6 +22,15 @@ public static class CallerExtensions
     /// <summary>The authenticated caller; endpoints behind <c>RequireAuthorization</c> always have one.</summary>
     public static Caller Caller(this HttpContext context) =>
         context.Features.Get<Caller>() ?? throw new InvalidOperationException("This endpoint was reached without an authenticated API key.");
+
+    /// <summary>Null when the caller's key is an admin key; otherwise the 403 saying that <paramref name="action"/> needs one.</summary>
+    public static IResult? RequireAdmin(this HttpContext context, string action)
+    {
+        var role = context.Caller().Role;
+        return role == OrgRole.Admin
+            ? null
+            : Api.ApiResults.Forbidden($"{action} needs an admin key; this key's role is {OrgRoleNames.ToWire(role)}.", "role_not_allowed");
+    }
 }
 
 /// <summary>

@@ -2,7 +2,6 @@ using System.Net.Mail;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
-using Tranche.Domain.Tenancy;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 
@@ -153,11 +152,12 @@ internal static class BrandingApi
 
     private static async Task<IResult> Put(HttpContext context, TrancheDbContext db, TimeProvider time)
     {
-        var caller = context.Caller();
-        if (caller.Role != OrgRole.Admin)
+        if (context.RequireAdmin("Setting branding") is { } denied)
         {
-            return ApiResults.Forbidden($"Setting branding needs an admin key; this key's role is {OrgRoleNames.ToWire(caller.Role)}.", "role_not_allowed");
+            return denied;
         }
+
+        var caller = context.Caller();
 
         var body = await RequestJson.ReadAsync<BrandingBody>(context.Request);
         var partnerId = context.Org().OrgId;

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
-using Tranche.Domain.Tenancy;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 
@@ -78,11 +77,12 @@ internal static class PurchasePolicyApi
 
     private static async Task<IResult> Put(HttpContext context, TrancheDbContext db, TimeProvider time)
     {
-        var caller = context.Caller();
-        if (caller.Role != OrgRole.Admin)
+        if (context.RequireAdmin("Setting purchase guardrails") is { } denied)
         {
-            return ApiResults.Forbidden($"Setting purchase guardrails needs an admin key; this key's role is {OrgRoleNames.ToWire(caller.Role)}.", "role_not_allowed");
+            return denied;
         }
+
+        var caller = context.Caller();
 
         var body = await RequestJson.ReadAsync<PurchasePolicyBody>(context.Request);
         var orgId = context.Org().OrgId;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
-using Tranche.Domain.Tenancy;
 using Tranche.Providers.Automation;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
@@ -308,10 +307,7 @@ internal static class AutomationApi
         return TypedResults.Ok(runs.Select(ToResponse).ToList());
     }
 
-    private static IResult? RequireAdmin(HttpContext context) =>
-        context.Caller().Role == OrgRole.Admin
-            ? null
-            : ApiResults.Forbidden($"Changing or running automation needs an admin key; this key's role is {OrgRoleNames.ToWire(context.Caller().Role)}.", "role_not_allowed");
+    private static IResult? RequireAdmin(HttpContext context) => context.RequireAdmin("Changing or running automation");
 
     private static string? Csv(IReadOnlyList<string>? values) => values is { Count: > 0 } ? string.Join(',', values.Distinct(StringComparer.Ordinal)) : null;
 

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Onboarding;
-using Tranche.Domain.Tenancy;
 using Tranche.Providers.Onboarding;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
@@ -469,13 +468,7 @@ internal static class OnboardingApi
         ? $"/v2/org/{context.Org().OrgId}/partners/onboarding"
         : $"/v1/org/{context.Org().OrgId}/onboarding";
 
-    private static IResult? RequireAdmin(HttpContext context)
-    {
-        var caller = context.Caller();
-        return caller.Role == OrgRole.Admin
-            ? null
-            : ApiResults.Forbidden($"Connecting cloud accounts needs an admin key; this key's role is {OrgRoleNames.ToWire(caller.Role)}.", "role_not_allowed");
-    }
+    private static IResult? RequireAdmin(HttpContext context) => context.RequireAdmin("Connecting cloud accounts");
 
     internal static async Task<OnboardingResponse> ResponseAsync(TrancheDbContext db, Guid orgId, Readiness readiness, CancellationToken cancellationToken)
     {

@@ -458,13 +458,7 @@ internal static class PartnerOrgsApi
         return db.Orgs.AnyAsync(o => o.ParentOrgId == partnerId && o.OffboardedAt == null && o.Id != except && o.Name.ToLower() == lower, cancellationToken);
     }
 
-    private static IResult? RequireAdmin(HttpContext context)
-    {
-        var caller = context.Caller();
-        return caller.Role == OrgRole.Admin
-            ? null
-            : ApiResults.Forbidden($"Managing customer orgs needs an admin key; this key's role is {OrgRoleNames.ToWire(caller.Role)}.", "role_not_allowed");
-    }
+    private static IResult? RequireAdmin(HttpContext context) => context.RequireAdmin("Managing customer orgs");
 
     private static OrgUserResponse ToResponse(OrgUser user) => new(user.Id, user.OrgId, user.Email, user.Name, user.Role, user.CreatedAt);
 

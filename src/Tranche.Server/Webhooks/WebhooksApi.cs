@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
-using Tranche.Domain.Tenancy;
 using Tranche.Domain.Webhooks;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
@@ -433,13 +432,7 @@ internal static class WebhooksApi
     /// <summary><c>whsec_</c> and 32 random bytes, base64url: 256 bits, the HMAC-SHA256 key size.</summary>
     private static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static IResult? RequireAdmin(HttpContext context)
-    {
-        var caller = context.Caller();
-        return caller.Role == OrgRole.Admin
-            ? null
-            : ApiResults.Forbidden($"Managing webhooks needs an admin key; this key's role is {OrgRoleNames.ToWire(caller.Role)}.", "role_not_allowed");
-    }
+    private static IResult? RequireAdmin(HttpContext context) => context.RequireAdmin("Managing webhooks");
 
     /// <summary>The collection the request came through (v1 or v2), for Location headers.</summary>
     private static string BasePath(HttpContext context)
