@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -9,12 +10,20 @@ using Tranche.Testing;
 namespace Tranche.Server.Tests;
 
 /// <summary>
-/// The database goes away in the middle of a purchase (every session cut, new ones refused) while the provider call
-/// is in flight. The request answers 503 with the documented body, nothing is lost, and once the database is back the
-/// recovery job finishes the purchase with every line ordered exactly once.
+/// The database goes away in the middle of a purchase while the provider call is in flight: on PostgreSQL every session
+/// is cut and new ones refused; on SQLite the database file is gone. The request answers 503 with the documented body,
+/// nothing is lost, and once the database is back the recovery job finishes the purchase with every line ordered
+/// exactly once.
 /// </summary>
-public sealed class StoreOutageTests(PostgresTranche fixture) : ApiTests<PostgresTranche>(fixture), IClassFixture<PostgresTranche>
+public abstract class StoreOutageTests<TFixture>(TFixture fixture) : ApiTests<TFixture>(fixture)
+    where TFixture : TrancheFixture
 {
+    /// <summary>Takes the database away from the server.</summary>
+    protected abstract Task CutAsync();
+
+    /// <summary>Gives it back.</summary>
+    protected abstract Task RestoreAsync();
+
     [Fact]
     public async Task A_purchase_cut_off_from_its_database_answers_503_and_is_finished_exactly_once_when_it_returns()
     {
@@ -24,8 +33,6 @@ public sealed class StoreOutageTests(PostgresTranche fixture) : ApiTests<Postgre
         var planId = plan.GetProperty("plan").GetProperty("id").GetString();
         var lineCount = plan.GetProperty("line_items").GetArrayLength();
         var faults = Server.App.Services.GetRequiredService<SandboxFaults>();
-        var database = new NpgsqlConnectionStringBuilder(Server.Database.ConnectionString).Database!;
-        var admin = new NpgsqlConnectionStringBuilder(Server.Database.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
 
         faults.Latency = TimeSpan.FromSeconds(3);
         HttpResponseMessage response;
@@ -34,15 +41,13 @@ public sealed class StoreOutageTests(PostgresTranche fixture) : ApiTests<Postgre
             var purchase = partner.PostAsync(
                 $"/v2/org/{tenants.Child.Id}/partners/plans/purchase", Http.Json($$"""{"plan_id":"{{planId}}","confirm":true}"""), Cancel);
             await Task.Delay(TimeSpan.FromSeconds(1), Cancel);
-            await AdminAsync(admin, $"""ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false""");
-            await AdminAsync(admin, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()");
+            await CutAsync();
             response = await purchase;
         }
         finally
         {
             faults.Latency = TimeSpan.Zero;
-            await AdminAsync(admin, $"""ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true""");
-            NpgsqlConnection.ClearAllPools();
+            await RestoreAsync();
         }
 
         var error = await response.AssertApiErrorAsync(HttpStatusCode.ServiceUnavailable);
@@ -73,10 +78,53 @@ public sealed class StoreOutageTests(PostgresTranche fixture) : ApiTests<Postgre
                 orders.Select(o => o.OrderId).Order(StringComparer.Ordinal));
         }
     }
+}
 
-    private static async Task AdminAsync(string connectionString, string sql)
+public sealed class StoreOutageOnSqlite(SqliteTranche fixture) : StoreOutageTests<SqliteTranche>(fixture), IClassFixture<SqliteTranche>
+{
+    private string File => new SqliteConnectionStringBuilder(Server.Database.ConnectionString).DataSource;
+
+    // The file is moved aside with every pooled connection closed, so the server's next connection finds no database.
+    protected override Task CutAsync()
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        SqliteConnection.ClearAllPools();
+        System.IO.File.Move(File, File + ".away");
+        return Task.CompletedTask;
+    }
+
+    protected override Task RestoreAsync()
+    {
+        if (System.IO.File.Exists(File + ".away"))
+        {
+            System.IO.File.Move(File + ".away", File);
+        }
+
+        SqliteConnection.ClearAllPools();
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class StoreOutageOnPostgres(PostgresTranche fixture) : StoreOutageTests<PostgresTranche>(fixture), IClassFixture<PostgresTranche>
+{
+    private string Database => new NpgsqlConnectionStringBuilder(Server.Database.ConnectionString).Database!;
+
+    private string Admin => new NpgsqlConnectionStringBuilder(Server.Database.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+
+    protected override async Task CutAsync()
+    {
+        await AdminAsync($"""ALTER DATABASE "{Database}" WITH ALLOW_CONNECTIONS false""");
+        await AdminAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{Database}' AND pid <> pg_backend_pid()");
+    }
+
+    protected override async Task RestoreAsync()
+    {
+        await AdminAsync($"""ALTER DATABASE "{Database}" WITH ALLOW_CONNECTIONS true""");
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private async Task AdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Admin);
         await connection.OpenAsync(Cancel);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(Cancel);
