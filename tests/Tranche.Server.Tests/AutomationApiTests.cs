@@ -163,6 +163,33 @@ public abstract class AutomationApiTests<TFixture>(TFixture fixture) : ApiTests<
     }
 
     [Fact]
+    public async Task An_offboarded_customer_is_bought_nothing_by_its_own_policy_or_its_partners()
+    {
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
+        using var partner = Server.Client(tenants.Partner.Key);
+        await AssertStatusAsync(HttpStatusCode.OK, await partner.PutAsync($"/v2/org/{tenants.Child.Id}/partners/automation-policy", Policy(BuyHighSavings()), Cancel));
+        await AssertStatusAsync(HttpStatusCode.OK, await partner.PutAsync($"/v2/partners/{tenants.Partner.Id}/automation-policy", Policy(BuyHighSavings()), Cancel));
+        await AssertStatusAsync(HttpStatusCode.OK, await partner.DeleteAsync($"/v2/partners/{tenants.Partner.Id}/orgs/{tenants.Child.Id}", Cancel));
+
+        var automation = Scheduling.Scheduler.AutomationContext(Server.App.Services, "test");
+        List<Guid> policies;
+        await using (var db = Server.Db())
+        {
+            policies = await db.AutomationPolicies.IgnoreQueryFilters().Where(p => p.OrgId == tenants.Child.Id || p.OrgId == tenants.Partner.Id).Select(p => p.Id).ToListAsync(Cancel);
+        }
+
+        Assert.Equal(2, policies.Count);
+        foreach (var policy in policies)
+        {
+            var runs = await Providers.Automation.AutomationRunner.RunPolicyAsync(automation, policy, AutomationTriggers.Schedule, DateTime.UtcNow, Cancel);
+            Assert.DoesNotContain(runs, r => r.OrgId == tenants.Child.Id);
+        }
+
+        await using var child = Server.Db(tenants.Child.Id);
+        Assert.Equal(0, await child.Purchases.CountAsync(Cancel));
+    }
+
+    [Fact]
     public async Task A_scheduled_policy_fires_on_its_own_and_buys_once()
     {
         var (tenants, _) = await Server.CustomerWithAwsBillingAsync();

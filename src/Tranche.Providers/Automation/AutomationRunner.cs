@@ -33,7 +33,8 @@ public static class AutomationRunner
     {
         if (policy.Scope == AutomationScopes.Org)
         {
-            return [policy.OrgId];
+            // An offboarded customer is bought nothing more, whatever policy it was left with.
+            return await db.Orgs.AnyAsync(o => o.Id == policy.OrgId && o.OffboardedAt == null, cancellationToken) ? [policy.OrgId] : [];
         }
 
         var withOwnPolicy = db.AutomationPolicies.IgnoreQueryFilters().Where(p => p.Scope == AutomationScopes.Org).Select(p => p.OrgId);
