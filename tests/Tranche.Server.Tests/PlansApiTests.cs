@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Net;
 using System.Text.Json;
 using Tranche.Ingest;
@@ -9,6 +10,47 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
     where TFixture : TrancheFixture
 {
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
+
+    [Fact]
+    public async Task A_plans_before_and_after_costs_include_what_the_commitments_in_force_cost()
+    {
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
+        using var client = Server.Client(tenants.Child.Key);
+        // A one-year Savings Plan in force, partly paid upfront: 1.5 an hour plus 8,760 over its 8,760 hours.
+        await using (var db = Server.Db(tenants.Child.Id))
+        {
+            var now = DateTime.UtcNow;
+            db.Commitments.Add(new Tranche.Data.Commitment
+            {
+                Id = Tranche.Data.CommitmentIds.For(tenants.Child.Id, "aws", "sp-in-force"), OrgId = tenants.Child.Id, Provider = "aws", ProviderCommitmentId = "sp-in-force",
+                Source = Tranche.Data.CommitmentSources.Sync, Type = "Compute Savings Plan", Category = "spend", Unit = "USD/hour", Currency = "USD",
+                ProviderState = Tranche.Data.ProviderCommitmentStates.Active, StartsAt = now.AddDays(-100), EndsAt = now.AddDays(-100).AddHours(8760),
+                RecurringHourlyCost = 1.5m, UpfrontCost = 8760m, Quantity = 2.5, CreatedAt = now, UpdatedAt = now,
+            });
+            await db.SaveChangesAsync(Cancel);
+        }
+
+        var plans = await (await client.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/default?provider=aws", Cancel)).JsonAsync();
+
+        // Reference: every aws commitment in force at the plan time, recurring fee plus upfront spread over its term.
+        double expected;
+        await using (var db = Server.Db(tenants.Child.Id))
+        {
+            var planDay = (await db.CommitmentPlans.FirstAsync(Cancel)).DataTo.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            var inForce = await db.Commitments.AsNoTracking().Where(c => c.Provider == "aws").ToListAsync(Cancel);
+            expected = inForce.Where(c => c.StartsAt <= planDay && c.EndsAt > planDay && c.ProviderState is not ("cancelled" or "removed"))
+                .Sum(c => (double)c.RecurringHourlyCost + (double)c.UpfrontCost / (c.EndsAt - c.StartsAt).TotalHours);
+        }
+
+        Assert.True(expected >= 2.5, $"The Savings Plan in force costs 2.5 an hour; the reference found {expected}.");
+        foreach (var plan in plans.EnumerateArray())
+        {
+            var reserved = plan.GetProperty("before_reserved_cost_hourly").GetDouble();
+            Assert.Equal(expected, reserved, 6);
+            Assert.Equal(plan.GetProperty("before_ondemand_cost_hourly").GetDouble() + reserved, plan.GetProperty("before_cost_hourly").GetDouble(), 6);
+            Assert.Equal(plan.GetProperty("before_cost_hourly").GetDouble() - plan.GetProperty("savings_hourly").GetDouble(), plan.GetProperty("after_cost_hourly").GetDouble(), 6);
+        }
+    }
 
     [Fact]
     public async Task Default_plans_follow_the_contract_and_are_computed_again_only_for_newer_data()

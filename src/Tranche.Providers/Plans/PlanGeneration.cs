@@ -137,6 +137,15 @@ public static class PlanGeneration
         var ends = await db.Commitments.AsNoTracking().Where(c => c.Provider == provider)
             .ToDictionaryAsync(c => c.ProviderCommitmentId, c => c.EndsAt, StringComparer.Ordinal, cancellationToken);
         var planAtTime = planAt.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+
+        // What the commitments in force at the plan time cost per hour, recurring fee plus upfront spread over the term:
+        // paid before the plan and after it alike.
+        var inForce = await db.Commitments.AsNoTracking()
+            .Where(c => c.Provider == provider && c.StartsAt <= planAtTime && c.EndsAt > planAtTime
+                && c.ProviderState != ProviderCommitmentStates.Cancelled && c.ProviderState != ProviderCommitmentStates.Removed)
+            .Select(c => new { c.RecurringHourlyCost, c.UpfrontCost, c.StartsAt, c.EndsAt })
+            .ToListAsync(cancellationToken);
+        var reservedHourly = inForce.Sum(c => (double)c.RecurringHourlyCost + (double)c.UpfrontCost / Math.Max(1, (c.EndsAt - c.StartsAt).TotalHours));
         var request = new PlanRequest(planAtTime, [.. series.Values.Select(s => new PoolUsage(
             s.Key,
             s.First.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
@@ -159,7 +168,7 @@ public static class PlanGeneration
         var uncovered = series.Values.ToDictionary(s => s.Key, s => Uncovered(s, settings.LookbackDays * 24));
         foreach (var plan in plans.Defaults)
         {
-            var (record, lines) = ToRecords(orgId, provider, plan, plans, uncovered, request, catalog, settings, planAt, loadedAt.Value, now);
+            var (record, lines) = ToRecords(orgId, provider, plan, plans, uncovered, request, catalog, settings, planAt, loadedAt.Value, reservedHourly, now);
             db.CommitmentPlans.Add(record);
             db.PlanLineItems.AddRange(lines);
             records.Add(record);
@@ -187,13 +196,13 @@ public static class PlanGeneration
 
     private static (CommitmentPlanRecord, List<PlanLineItemRecord>) ToRecords(
         Guid orgId, string provider, Plan plan, PlanSet set, Dictionary<string, double[]> uncoveredByPool, PlanRequest request, OfferCatalog catalog,
-        PlanSettings settings, DateOnly planAt, DateTime loadedAt, DateTime now)
+        PlanSettings settings, DateOnly planAt, DateTime loadedAt, double reservedHourly, DateTime now)
     {
         var planId = Guid.CreateVersion7(now);
         var usage = request.Pools.ToDictionary(p => p.Pool);
         var lines = new List<PlanLineItemRecord>();
-        // Before the plan: what the pools pay on demand now (usage beyond today's coverage), per hour of the lookback.
-        // What today's commitments cost is not counted in (before_reserved_cost_hourly is 0 for now).
+        // Before the plan: what the pools pay on demand now (usage beyond today's coverage), per hour of the lookback,
+        // and what the commitments in force cost (reservedHourly), which the plan leaves as it is.
         var beforeOnDemand = request.Pools.Sum(p => uncoveredByPool[p.Pool].Average() * p.OnDemandRate);
         double coveredOnDemand = 0;
 
@@ -244,13 +253,13 @@ public static class PlanGeneration
             MaxTerm = plan.LineItems.Count == 0 ? null : plan.LineItems.Max(l => l.Offer.TermMonths) >= 36 ? "3_YEAR" : "1_YEAR",
             CoveredOnDemandCostHourly = Money.FromDouble(coveredOnDemand),
             BeforeOnDemandCostHourly = Money.FromDouble(beforeOnDemand),
-            BeforeReservedCostHourly = 0,
+            BeforeReservedCostHourly = Money.FromDouble(reservedHourly),
             AmortizedCostHourly = Money.FromDouble(amortized),
             RecurringCostHourly = Money.FromDouble(recurring),
             UpfrontCostHourly = Money.FromDouble(amortized - recurring),
-            BeforeCostHourly = Money.FromDouble(beforeOnDemand),
-            AfterCostHourly = Money.FromDouble(beforeOnDemand - coveredOnDemand + amortized),
-            TotalCostHourly = Money.FromDouble(beforeOnDemand - coveredOnDemand + amortized),
+            BeforeCostHourly = Money.FromDouble(beforeOnDemand + reservedHourly),
+            AfterCostHourly = Money.FromDouble(beforeOnDemand - coveredOnDemand + amortized + reservedHourly),
+            TotalCostHourly = Money.FromDouble(beforeOnDemand - coveredOnDemand + amortized + reservedHourly),
             SavingsHourly = Money.FromDouble(savingsHourly),
             FeeHourly = 0,
             CommitmentCoverage = plan.Totals.CoverageAfter,
@@ -259,7 +268,7 @@ public static class PlanGeneration
             BreakevenHours = plan.Totals.BreakevenHours ?? (plan.LineItems.Count == 0 ? 0 : plan.LineItems.Max(l => l.Offer.TermHours)),
             TotalSavings = totalSavings,
             MonthlySavings = Money.FromDouble(savingsHourly * Offer.HoursPerMonth),
-            TotalMonthlyBeforeCost = Money.FromDouble((beforeOnDemand) * Offer.HoursPerMonth),
+            TotalMonthlyBeforeCost = Money.FromDouble((beforeOnDemand + reservedHourly) * Offer.HoursPerMonth),
             ExpectedNetSavings = Money.FromDouble(plan.Risk.ExpectedNetSavings),
             LossProbability = plan.Risk.LossProbability,
             TailSavings = Money.FromDouble(plan.Risk.TailSavings5Percent),
