@@ -18,6 +18,24 @@ namespace Tranche.Server.Tests;
 public abstract class StoreOutageTests<TFixture>(TFixture fixture) : ApiTests<TFixture>(fixture)
     where TFixture : TrancheFixture
 {
+    private async Task WaitForSubmittedLineAsync(Guid orgId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            await using (var db = Server.Db(orgId))
+            {
+                if (await db.PurchaseLines.AnyAsync(l => l.State == PurchaseLineStates.Submitted, Cancel))
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "No purchase line was submitted within a minute.");
+            await Task.Delay(50, Cancel);
+        }
+    }
+
     /// <summary>Takes the database away from the server.</summary>
     protected abstract Task CutAsync();
 
@@ -34,13 +52,14 @@ public abstract class StoreOutageTests<TFixture>(TFixture fixture) : ApiTests<TF
         var lineCount = plan.GetProperty("line_items").GetArrayLength();
         var faults = Server.App.Services.GetRequiredService<SandboxFaults>();
 
-        faults.Latency = TimeSpan.FromSeconds(3);
+        faults.Latency = TimeSpan.FromSeconds(5);
         HttpResponseMessage response;
         try
         {
             var purchase = partner.PostAsync(
                 $"/v2/org/{tenants.Child.Id}/partners/plans/purchase", Http.Json($$"""{"plan_id":"{{planId}}","confirm":true}"""), Cancel);
-            await Task.Delay(TimeSpan.FromSeconds(1), Cancel);
+            // Cut while the first line is with the provider: recorded as submitted, its order not yet answered.
+            await WaitForSubmittedLineAsync(tenants.Child.Id);
             await CutAsync();
             response = await purchase;
         }
