@@ -9,7 +9,8 @@ using Tranche.Providers.Sandbox;
 namespace Tranche.Server.Scheduling;
 
 /// <summary>
-/// Everything Tranche does on its own runs as Quartz.NET jobs. On PostgreSQL the scheduler is clustered on the same
+/// Everything Tranche does on its own schedule runs as Quartz.NET jobs: automation policies, the renewal check, expiry
+/// warnings, plan refresh and purchase recovery. On PostgreSQL the scheduler is clustered on the same
 /// database (its <c>qrtz_*</c> tables are created when missing), so with several server replicas each firing runs on
 /// one of them; on SQLite, which one server owns, it keeps its schedule in memory and rebuilds it from the
 /// automation policies at start.
@@ -51,6 +52,7 @@ internal static partial class Scheduler
 
             Recurring<PurchaseRecoveryJob>(quartz, PurchaseRecoveryJob.Key, PurchaseRecovery.Interval);
             Recurring<RenewalCheckJob>(quartz, RenewalCheckJob.Key, RenewalCheckJob.Interval);
+            Recurring<ExpiryWarningJob>(quartz, ExpiryWarningJob.Key, ExpiryWarningJob.Interval);
             Recurring<PlanRefreshJob>(quartz, PlanRefreshJob.Key, PlanRefreshJob.Interval);
             quartz.AddJob<AutomationJob>(job => job.WithIdentity(AutomationJob.Key).StoreDurably());
         });
@@ -110,6 +112,21 @@ internal sealed class RenewalCheckJob(IServiceProvider services) : IJob
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
         await AutomationRunner.RunRenewalsAsync(Scheduler.AutomationContext(services, context.Scheduler.SchedulerInstanceId), cancellationToken);
+}
+
+/// <summary>Raises the <c>commitment.expiring</c> warnings due (30 and 7 days before an end), once per commitment and threshold.</summary>
+[DisallowConcurrentExecution]
+internal sealed class ExpiryWarningJob(TrancheServerOptions options, TimeProvider time) : IJob
+{
+    public static readonly JobKey Key = new("expiry-warning", "tranche");
+
+    public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        await using var db = TrancheDatabase.CreateContext(options.Database);
+        await Providers.CommitmentExpiry.RaiseDueAsync(db, time.StorageNow(), cancellationToken);
+    }
 }
 
 /// <summary>One automation policy's scheduled firing: its trigger carries the policy id.</summary>

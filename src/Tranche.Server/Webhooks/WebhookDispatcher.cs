@@ -7,14 +7,13 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Tranche.Data;
 using Tranche.Domain.Webhooks;
-using Tranche.Providers;
 
 namespace Tranche.Server.Webhooks;
 
 /// <summary>
 /// Delivers the event outbox to webhook endpoints, on every replica at once: it fans new <see cref="OrgEvent"/>s out into
 /// one <see cref="WebhookDelivery"/> per subscribed endpoint, sends deliveries that are due (retrying failures on
-/// <see cref="RetrySchedule"/>), and once an hour raises <c>commitment.expiring</c> warnings. Replicas share the work
+/// <see cref="RetrySchedule"/>). Replicas share the work
 /// through the database: an event is fanned out by the replica whose conditional update marks it dispatched, and a
 /// delivery is sent by the replica whose conditional update takes its lease.
 /// </summary>
@@ -24,8 +23,6 @@ internal sealed partial class WebhookDispatcher : BackgroundService
 
     /// <summary>Longer than any attempt can take, so a lease only runs out when its replica died mid-attempt.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
-
-    public static readonly TimeSpan ExpiryScanInterval = TimeSpan.FromHours(1);
 
     private const int BatchSize = 50;
 
@@ -123,17 +120,10 @@ internal sealed partial class WebhookDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var nextExpiryScan = _time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (_time.GetUtcNow() >= nextExpiryScan)
-                {
-                    nextExpiryScan = _time.GetUtcNow() + ExpiryScanInterval;
-                    await RaiseExpiringAsync(stoppingToken);
-                }
-
                 await FanOutAsync(stoppingToken);
                 await SendDueAsync(stoppingToken);
             }
@@ -158,13 +148,6 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         _http.Dispose();
         _wake.Dispose();
         base.Dispose();
-    }
-
-    /// <summary>Raises the <c>commitment.expiring</c> warnings due now, for every org.</summary>
-    public async Task<int> RaiseExpiringAsync(CancellationToken cancellationToken)
-    {
-        await using var db = TrancheDatabase.CreateContext(_options.Database);
-        return await CommitmentExpiry.RaiseDueAsync(db, _time.StorageNow(), cancellationToken);
     }
 
     /// <summary>Turns undispatched events into deliveries; returns how many events this replica dispatched.</summary>
