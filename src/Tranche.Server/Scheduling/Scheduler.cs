@@ -50,10 +50,12 @@ internal static partial class Scheduler
                 quartz.UseInMemoryStore();
             }
 
-            Recurring<PurchaseRecoveryJob>(quartz, PurchaseRecoveryJob.Key, PurchaseRecovery.Interval);
-            Recurring<RenewalCheckJob>(quartz, RenewalCheckJob.Key, RenewalCheckJob.Interval);
-            Recurring<ExpiryWarningJob>(quartz, ExpiryWarningJob.Key, ExpiryWarningJob.Interval);
-            Recurring<PlanRefreshJob>(quartz, PlanRefreshJob.Key, PlanRefreshJob.Interval);
+            // Recovery runs at once (a restart is when unfinished purchases are found); the heavier checks wait a little,
+            // so a server starting up answers requests before it recomputes plans.
+            Recurring<PurchaseRecoveryJob>(quartz, PurchaseRecoveryJob.Key, PurchaseRecovery.Interval, TimeSpan.Zero);
+            Recurring<ExpiryWarningJob>(quartz, ExpiryWarningJob.Key, ExpiryWarningJob.Interval, TimeSpan.FromMinutes(1));
+            Recurring<RenewalCheckJob>(quartz, RenewalCheckJob.Key, RenewalCheckJob.Interval, TimeSpan.FromMinutes(2));
+            Recurring<PlanRefreshJob>(quartz, PlanRefreshJob.Key, PlanRefreshJob.Interval, TimeSpan.FromMinutes(10));
             quartz.AddJob<AutomationJob>(job => job.WithIdentity(AutomationJob.Key).StoreDurably());
         });
         services.AddQuartzHostedService(hosted =>
@@ -69,11 +71,11 @@ internal static partial class Scheduler
     private static int ClusterCheckinSeconds(IConfiguration configuration) =>
         int.TryParse(configuration["TRANCHE_SCHEDULER_CHECKIN_SECONDS"], out var seconds) && seconds > 0 ? seconds : 15;
 
-    private static void Recurring<TJob>(IQuartzBuilder quartz, JobKey key, TimeSpan interval)
+    private static void Recurring<TJob>(IQuartzBuilder quartz, JobKey key, TimeSpan interval, TimeSpan firstAfter)
         where TJob : IJob
     {
         quartz.AddJob<TJob>(job => job.WithIdentity(key).StoreDurably());
-        quartz.AddTrigger(trigger => trigger.ForJob(key).WithIdentity(key.Name, key.Group).StartNow()
+        quartz.AddTrigger(trigger => trigger.ForJob(key).WithIdentity(key.Name, key.Group).StartAt(DateTimeOffset.UtcNow + firstAfter)
             .WithSimpleSchedule(schedule => schedule.WithInterval(interval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
     }
 
