@@ -103,7 +103,8 @@ public abstract class AutomationApiTests<TFixture>(TFixture fixture) : ApiTests<
 
         var second = Assert.Single((await (await partner.PostAsync(url + "/run", null, Cancel)).JsonAsync()).EnumerateArray());
         Assert.Equal("skipped", second.GetProperty("decision").GetString());
-        Assert.Contains("plan_already_purchased", second.GetProperty("reason").GetString());
+        Assert.Contains("was already purchased", second.GetProperty("reason").GetString());
+        Assert.Equal(purchaseId, second.GetProperty("purchase_id").GetString());
 
         var runs = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/automation-runs", Cancel)).JsonAsync();
         Assert.Equal([second.GetProperty("id").GetString(), run.GetProperty("id").GetString()], runs.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
@@ -143,6 +144,15 @@ public abstract class AutomationApiTests<TFixture>(TFixture fixture) : ApiTests<
         var raised = Assert.Single(await db.OrgEvents.Where(e => e.Type == OrgEventTypes.AutomationApprovalRequested).ToListAsync(Cancel));
         using var data = JsonDocument.Parse(raised.Data);
         Assert.Equal(run.GetProperty("plan_id").GetString(), data.RootElement.GetProperty("plan_id").GetString());
+
+        // Once someone approves and buys it, the plan is not proposed again.
+        var bought = await partner.PostAsync(
+            $"/v2/org/{tenants.Child.Id}/partners/plans/purchase", Http.Json($$"""{"plan_id":"{{run.GetProperty("plan_id").GetString()}}","confirm":true}"""), Cancel);
+        await AssertStatusAsync(HttpStatusCode.Created, bought);
+        var again = Assert.Single((await (await partner.PostAsync(url + "/run", null, Cancel)).JsonAsync()).EnumerateArray());
+        Assert.Equal("skipped", again.GetProperty("decision").GetString());
+        Assert.Contains("was already purchased", again.GetProperty("reason").GetString());
+        Assert.Equal(1, await db.OrgEvents.CountAsync(e => e.Type == OrgEventTypes.AutomationApprovalRequested, Cancel));
     }
 
     [Fact]
@@ -201,7 +211,7 @@ public abstract class AutomationApiTests<TFixture>(TFixture fixture) : ApiTests<
 
         Assert.All(runs, r => Assert.Equal(AutomationTriggers.Schedule, r.Trigger));
         Assert.Equal(1, runs.Count(r => r.Decision == AutomationDecisions.Purchased));
-        Assert.All(runs.Where(r => r.Decision != AutomationDecisions.Purchased), r => Assert.Contains("plan_already_purchased", r.Reason));
+        Assert.All(runs.Where(r => r.Decision != AutomationDecisions.Purchased), r => Assert.Contains("was already purchased", r.Reason));
         await AssertStatusAsync(HttpStatusCode.NoContent, await partner.DeleteAsync($"/v2/org/{tenants.Child.Id}/partners/automation-policy", Cancel));
         await using var db = Server.Db(tenants.Child.Id);
         Assert.Equal(1, await db.Purchases.CountAsync(Cancel));

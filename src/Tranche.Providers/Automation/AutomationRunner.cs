@@ -155,6 +155,15 @@ public static class AutomationRunner
         }
 
         var plan = policy.Plan == PlanKinds.Recommended ? plans.FirstOrDefault(p => p.IsRecommended) : plans.FirstOrDefault(p => p.Kind == policy.Plan);
+        if (plan is not null && await db.Purchases.AsNoTracking().FirstOrDefaultAsync(p => p.PlanId == plan.Id, cancellationToken) is { } bought)
+        {
+            // Bought already (by an earlier run or by hand): nothing to buy or to ask about until the plan is computed again.
+            run.PlanId = plan.Id;
+            run.PurchaseId = bought.Id;
+            Finish(run, AutomationDecisions.Skipped, $"The {plan.Name} plan was already purchased (purchase {bought.Id}, {bought.Status}); the next plan computed from newer data is weighed afresh.", context.Time);
+            return;
+        }
+
         var lines = plan is null ? [] : await db.PlanLineItems.AsNoTracking()
             .Where(i => i.PlanId == plan.Id && i.IsSelected && i.SelectedQuantity > 0).ToListAsync(cancellationToken);
         var weighed = plan is null ? null : new AutomationPlan(
