@@ -103,6 +103,15 @@ public sealed class PostgresCluster
         }
 
         var asRoot = Environment.UserName == "root";
+        // Servers of test processes that were killed before they could stop theirs leave their folders behind.
+        foreach (var stale in Directory.EnumerateDirectories(Path.GetTempPath(), "tranche-pg-*"))
+        {
+            if (Path.GetFileName(stale).Split('-') is [_, _, var pid, _] && int.TryParse(pid, out var id) && !TestRunFiles.IsRunning(id))
+            {
+                TestRunFiles.TryDelete(stale);
+            }
+        }
+
         var root = Path.Combine(Path.GetTempPath(), $"tranche-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var data = Path.Combine(root, "data");
         var socket = Path.Combine(root, "socket");

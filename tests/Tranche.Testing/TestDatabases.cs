@@ -87,7 +87,7 @@ public static class TestRunFiles
         }
     }
 
-    private static bool IsRunning(int processId)
+    internal static bool IsRunning(int processId)
     {
         try
         {
@@ -100,7 +100,7 @@ public static class TestRunFiles
         }
     }
 
-    private static void TryDelete(string folder)
+    internal static void TryDelete(string folder)
     {
         try
         {
