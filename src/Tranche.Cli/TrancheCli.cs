@@ -39,6 +39,7 @@ public static class TrancheCli
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(AutomationCommands.Create(common));
         root.Subcommands.Add(ReportCommand.Create(common));
         root.Subcommands.Add(BacktestCommand.Create(common));
         root.Subcommands.Add(DbCommands.Create(common));
