@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
@@ -97,7 +96,7 @@ public abstract class OnboardingApiTests<TFixture>(TFixture fixture) : ApiTests<
         Assert.Equal(["billing_data_received", "synced"], (await ReadinessAsync(partner, url)).GetProperty("missing").EnumerateArray().Select(m => m.GetString()));
         await AssertGatedAsync(partner, child, "onboarding_no_billing_data");
 
-        await UploadBillingAsync(partner, child);
+        await partner.UploadBillingAsync(child, days: 35, seed: 7, instances: 8, TimeSpan.FromSeconds(60));
         var billed = await ReadinessAsync(partner, url);
         Assert.Equal("complete", Steps(billed)["billing_data_received"]);
         var window = billed.GetProperty("data_window");
@@ -309,31 +308,6 @@ public abstract class OnboardingApiTests<TFixture>(TFixture fixture) : ApiTests<
         await AssertStatusAsync(HttpStatusCode.OK, await direct.PostAsync($"{own}/sandbox/verify", null, Cancel));
         Assert.Equal(["billing_data_received", "synced"], (await ReadinessAsync(direct, own)).GetProperty("missing").EnumerateArray().Select(m => m.GetString()));
         await (await direct.GetAsync($"/v1/org/{child}/onboarding", Cancel)).AssertApiErrorAsync(HttpStatusCode.Forbidden);
-    }
-
-    /// <summary>35 days of generated AWS billing, uploaded file by file through the API and loaded.</summary>
-    private async Task UploadBillingAsync(HttpClient client, Guid org)
-    {
-        var folder = TestDatabases.NewTempDirectory("billing");
-        FocusGenerator.Generate(new GenerateRequest("aws", 35, Seed: 7, folder) { End = DateOnly.FromDateTime(DateTime.UtcNow), Instances = 8 });
-        foreach (var file in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
-        {
-            using var form = new MultipartFormDataContent();
-            var part = new ByteArrayContent(await File.ReadAllBytesAsync(file, Cancel));
-            part.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-            form.Add(part, "file", Path.GetFileName(file));
-            var created = await client.PostAsync($"/v1/org/{org}/uploads", form, Cancel);
-            await AssertStatusAsync(HttpStatusCode.Created, created);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            string? status;
-            do
-            {
-                await Task.Delay(50, Cancel);
-                status = (await (await client.GetAsync(created.Headers.Location!.OriginalString, Cancel)).JsonAsync()).GetProperty("upload_status").GetString();
-            }
-            while (status is not ("COMPLETE" or "ERROR") && DateTime.UtcNow < deadline);
-            Assert.Equal("COMPLETE", status);
-        }
     }
 }
 

@@ -1,10 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Webhooks;
-using Tranche.Ingest.Generation;
 using Tranche.Testing;
 
 namespace Tranche.Server.Tests;
@@ -54,7 +52,7 @@ public abstract class PartnerStoryTests<TFixture>(TFixture fixture) : ApiTests<T
         var secret = (await hook.JsonAsync()).GetProperty("secret").GetString()!;
 
         // 4. Load the customer's billing export through the API, then sync its inventory.
-        await UploadBillingAsync(partner, child);
+        await partner.UploadBillingAsync(child, days: 60, seed: 11, instances: 30, TimeSpan.FromSeconds(90));
         await partner.SyncAsync(child);
         var readiness = await (await partner.GetAsync(onboarding, Cancel)).JsonAsync();
         Assert.True(readiness.GetProperty("ready").GetBoolean(), readiness.ToString());
@@ -120,31 +118,6 @@ public abstract class PartnerStoryTests<TFixture>(TFixture fixture) : ApiTests<T
 
             Assert.True(DateTime.UtcNow < deadline, "The webhook did not arrive within 30 seconds.");
             await Task.Delay(50, Cancel);
-        }
-    }
-
-    /// <summary>60 days of generated AWS billing, uploaded file by file through the API and loaded.</summary>
-    private async Task UploadBillingAsync(HttpClient client, Guid org)
-    {
-        var folder = TestDatabases.NewTempDirectory("story-billing");
-        FocusGenerator.Generate(new GenerateRequest("aws", 60, Seed: 11, folder) { End = DateOnly.FromDateTime(DateTime.UtcNow), Instances = 30 });
-        foreach (var file in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
-        {
-            using var form = new MultipartFormDataContent();
-            var part = new ByteArrayContent(await File.ReadAllBytesAsync(file, Cancel));
-            part.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-            form.Add(part, "file", Path.GetFileName(file));
-            var created = await client.PostAsync($"/v1/org/{org}/uploads", form, Cancel);
-            await AssertStatusAsync(HttpStatusCode.Created, created);
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            string? status;
-            do
-            {
-                await Task.Delay(50, Cancel);
-                status = (await (await client.GetAsync(created.Headers.Location!.OriginalString, Cancel)).JsonAsync()).GetProperty("upload_status").GetString();
-            }
-            while (status is not ("COMPLETE" or "ERROR") && DateTime.UtcNow < deadline);
-            Assert.Equal("COMPLETE", status);
         }
     }
 }

@@ -112,6 +112,39 @@ public static class PlanningData
         return (tenants, folder);
     }
 
+    /// <summary>
+    /// <paramref name="days"/> days of generated AWS billing up to today, uploaded file by file through
+    /// <c>POST /v1/org/{org_id}/uploads</c> and waited for until each is loaded.
+    /// </summary>
+    public static async Task UploadBillingAsync(this HttpClient client, Guid org, int days, int seed, int instances, TimeSpan wait)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var folder = TestDatabases.NewTempDirectory("billing");
+        Tranche.Ingest.Generation.FocusGenerator.Generate(new Tranche.Ingest.Generation.GenerateRequest("aws", days, Seed: seed, folder)
+        {
+            End = DateOnly.FromDateTime(DateTime.UtcNow),
+            Instances = instances,
+        });
+        foreach (var file in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
+        {
+            using var form = new MultipartFormDataContent();
+            var part = new ByteArrayContent(await File.ReadAllBytesAsync(file, cancel));
+            part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+            form.Add(part, "file", Path.GetFileName(file));
+            var created = await client.PostAsync($"/v1/org/{org}/uploads", form, cancel);
+            Assert.True(created.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync(cancel)}");
+            var deadline = DateTime.UtcNow + wait;
+            string? status;
+            do
+            {
+                await Task.Delay(50, cancel);
+                status = (await (await client.GetAsync(created.Headers.Location!.OriginalString, cancel)).JsonAsync()).GetProperty("upload_status").GetString();
+            }
+            while (status is not ("COMPLETE" or "ERROR") && DateTime.UtcNow < deadline);
+            Assert.Equal("COMPLETE", status);
+        }
+    }
+
     /// <summary>Connects a customer org to the sandbox cloud and verifies it, through the partner onboarding routes.</summary>
     public static async Task ConnectSandboxAsync(this HttpClient partner, Guid childOrgId)
     {

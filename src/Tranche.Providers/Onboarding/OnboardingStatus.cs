@@ -13,8 +13,15 @@ public static class OnboardingStatus
 {
     public const string CompletedDedupeKey = "onboarding";
 
-    /// <summary>Where the scoped org stands.</summary>
-    public static async Task<Readiness> ReadAsync(TrancheDbContext db, CancellationToken cancellationToken)
+    /// <summary>Where the scoped org stands, with the window of days its billing data covers.</summary>
+    public static Task<Readiness> ReadAsync(TrancheDbContext db, CancellationToken cancellationToken) => ReadAsync(db, withWindow: true, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="withWindow"/> false leaves out the first and last billed day (only the readiness answer shows
+    /// them): the gate in front of plans and purchases then asks whether usage exists, a key seek, instead of scanning
+    /// every usage day of the org on each request.
+    /// </summary>
+    private static async Task<Readiness> ReadAsync(TrancheDbContext db, bool withWindow, CancellationToken cancellationToken)
     {
         var integrations = await db.CloudIntegrations.AsNoTracking()
             .Select(i => new { i.Id, i.Provider, i.CreatedAt, i.VerifiedAt, i.State, i.LastVerification, i.LastSyncedAt, i.LastSyncError })
@@ -25,11 +32,14 @@ public static class OnboardingStatus
             .ToListAsync(cancellationToken);
         // The window is the days with metered usage: fees dated at the start of a billing period would widen it to
         // days the data does not cover.
-        var days = await (from usage in db.UsageDays
-                          join period in db.BillingPeriods on usage.BillingPeriodId equals period.Id
-                          group usage by period.Provider into g
-                          select new { Provider = g.Key, First = g.Min(u => u.Day), Last = g.Max(u => u.Day) })
-            .ToListAsync(cancellationToken);
+        var days = withWindow
+            ? await (from usage in db.UsageDays
+                     join period in db.BillingPeriods on usage.BillingPeriodId equals period.Id
+                     group usage by period.Provider into g
+                     select new { Provider = g.Key, First = g.Min(u => u.Day), Last = g.Max(u => u.Day) })
+                .ToListAsync(cancellationToken)
+            : [.. (await db.BillingPeriods.Where(p => db.UsageDays.Any(u => u.BillingPeriodId == p.Id)).Select(p => p.Provider).Distinct().ToListAsync(cancellationToken))
+                .Select(provider => new { Provider = provider, First = default(DateOnly), Last = default(DateOnly) })];
 
         var billing = periods.Join(days, p => p.Provider, d => d.Provider, (p, d) => new BillingFacts(p.Provider, p.FirstLoadedAt, d.First, d.Last)).ToList();
         return OnboardingRules.Evaluate(
@@ -82,7 +92,7 @@ public static class OnboardingStatus
     /// </summary>
     public static async Task<PurchaseRefusal?> RefusalAsync(TrancheDbContext db, Guid orgId, CancellationToken cancellationToken)
     {
-        var readiness = await ReadAsync(db, cancellationToken);
+        var readiness = await ReadAsync(db, withWindow: false, cancellationToken);
         return readiness.FirstIncomplete is { } step ? Refusal(orgId, readiness, step) : null;
     }
 

@@ -17,21 +17,8 @@ public sealed record PurchasePolicyBody(
 {
     public void Validate(RequestErrors errors)
     {
-        foreach (var provider in AllowedProviders ?? [])
-        {
-            if (provider is not ("aws" or "azure" or "gcp"))
-            {
-                errors.Add("json", "allowed_providers", $"'{provider}' is not one of: aws, azure, gcp.");
-            }
-        }
-
-        foreach (var type in AllowedCommitmentTypes ?? [])
-        {
-            if (type is not (OfferKinds.ReservedInstance or OfferKinds.SavingsPlan or OfferKinds.CommittedUseDiscount))
-            {
-                errors.Add("json", "allowed_commitment_types", $"'{type}' is not one of: ri, savings_plan, cud.");
-            }
-        }
+        PolicyLists.CheckProviders(errors, "allowed_providers", AllowedProviders);
+        PolicyLists.CheckCommitmentTypes(errors, "allowed_commitment_types", AllowedCommitmentTypes);
 
         if (MaxUpfrontPerPurchase < 0)
         {
@@ -95,8 +82,8 @@ internal static class PurchasePolicyApi
             db.PurchasePolicies.Add(policy);
         }
 
-        policy.AllowedProviders = Csv(body.AllowedProviders);
-        policy.AllowedCommitmentTypes = Csv(body.AllowedCommitmentTypes);
+        policy.AllowedProviders = PolicyLists.Csv(body.AllowedProviders);
+        policy.AllowedCommitmentTypes = PolicyLists.Csv(body.AllowedCommitmentTypes);
         policy.MaxUpfrontPerPurchase = body.MaxUpfrontPerPurchase;
         policy.MaxNewMonthlyCommitmentPerMonth = body.MaxNewMonthlyCommitmentPerMonth;
         policy.MaxTermMonths = body.MaxTermMonths;
@@ -109,11 +96,40 @@ internal static class PurchasePolicyApi
         return TypedResults.Ok(result);
     }
 
-    private static string? Csv(IReadOnlyList<string>? values) => values is { Count: > 0 } ? string.Join(',', values.Distinct(StringComparer.Ordinal)) : null;
-
-    private static IReadOnlyList<string>? List(string? csv) => csv is null ? null : csv.Split(',');
-
     private static PurchasePolicyBody ToBody(PurchasePolicy? p) => p is null
         ? new PurchasePolicyBody(null, null, null, null, null, false)
-        : new PurchasePolicyBody(List(p.AllowedProviders), List(p.AllowedCommitmentTypes), p.MaxUpfrontPerPurchase, p.MaxNewMonthlyCommitmentPerMonth, p.MaxTermMonths, p.DryRun);
+        : new PurchasePolicyBody(PolicyLists.List(p.AllowedProviders), PolicyLists.List(p.AllowedCommitmentTypes), p.MaxUpfrontPerPurchase, p.MaxNewMonthlyCommitmentPerMonth, p.MaxTermMonths, p.DryRun);
+}
+
+/// <summary>
+/// The provider and commitment-type lists that purchase guardrails and automation policies share: how they are
+/// checked, and how they are kept (comma-separated, null for no limit).
+/// </summary>
+internal static class PolicyLists
+{
+    public static void CheckProviders(RequestErrors errors, string field, IReadOnlyList<string>? providers)
+    {
+        foreach (var provider in providers ?? [])
+        {
+            if (provider is not ("aws" or "azure" or "gcp"))
+            {
+                errors.Add("json", field, $"'{provider}' is not one of: aws, azure, gcp.");
+            }
+        }
+    }
+
+    public static void CheckCommitmentTypes(RequestErrors errors, string field, IReadOnlyList<string>? types)
+    {
+        foreach (var type in types ?? [])
+        {
+            if (type is not (OfferKinds.ReservedInstance or OfferKinds.SavingsPlan or OfferKinds.CommittedUseDiscount))
+            {
+                errors.Add("json", field, $"'{type}' is not one of: ri, savings_plan, cud.");
+            }
+        }
+    }
+
+    public static string? Csv(IReadOnlyList<string>? values) => values is { Count: > 0 } ? string.Join(',', values.Distinct(StringComparer.Ordinal)) : null;
+
+    public static IReadOnlyList<string>? List(string? csv) => csv?.Split(',');
 }

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
-using Tranche.Domain.Offers;
 using Tranche.Providers.Automation;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 using Tranche.Server.Scheduling;
+using Tranche.Server.V1;
 
 namespace Tranche.Server.V2;
 
@@ -55,21 +55,8 @@ public sealed record AutomationPolicyBody(
             errors.Add("json", "plan", $"'{Plan}' is not one of: {string.Join(", ", Plans)}.");
         }
 
-        foreach (var provider in Providers ?? [])
-        {
-            if (provider is not ("aws" or "azure" or "gcp"))
-            {
-                errors.Add("json", "providers", $"'{provider}' is not one of: aws, azure, gcp.");
-            }
-        }
-
-        foreach (var type in AllowedCommitmentTypes ?? [])
-        {
-            if (type is not (OfferKinds.ReservedInstance or OfferKinds.SavingsPlan or OfferKinds.CommittedUseDiscount))
-            {
-                errors.Add("json", "allowed_commitment_types", $"'{type}' is not one of: ri, savings_plan, cud.");
-            }
-        }
+        PolicyLists.CheckProviders(errors, "providers", Providers);
+        PolicyLists.CheckCommitmentTypes(errors, "allowed_commitment_types", AllowedCommitmentTypes);
 
         if (MaxLossProbability is < 0 or > 1 || MaxLossProbability is double p && double.IsNaN(p))
         {
@@ -205,13 +192,13 @@ internal static class AutomationApi
         policy.Schedule = body.Schedule!.Trim();
         policy.TimeZone = body.TimeZone ?? "UTC";
         policy.Plan = body.Plan ?? PlanKinds.Recommended;
-        policy.Providers = Csv(body.Providers);
+        policy.Providers = PolicyLists.Csv(body.Providers);
         policy.MinNetMonthlySavings = body.MinNetMonthlySavings;
         policy.MaxLossProbability = body.MaxLossProbability;
         policy.MaxUpfront = body.MaxUpfront;
         policy.MaxMonthlyCommitment = body.MaxMonthlyCommitment;
         policy.MaxTermMonths = body.MaxTermMonths;
-        policy.AllowedCommitmentTypes = Csv(body.AllowedCommitmentTypes);
+        policy.AllowedCommitmentTypes = PolicyLists.Csv(body.AllowedCommitmentTypes);
         policy.RenewExpiring = body.RenewExpiring ?? false;
         policy.RenewalLeadDays = body.RenewalLeadDays ?? 14;
         policy.ApprovalMode = body.ApprovalMode ?? AutomationApprovalModes.AutoPurchase;
@@ -309,17 +296,13 @@ internal static class AutomationApi
 
     private static IResult? RequireAdmin(HttpContext context) => context.RequireAdmin("Changing or running automation");
 
-    private static string? Csv(IReadOnlyList<string>? values) => values is { Count: > 0 } ? string.Join(',', values.Distinct(StringComparer.Ordinal)) : null;
-
-    private static IReadOnlyList<string>? List(string? csv) => csv?.Split(',');
-
     internal static AutomationPolicyResponse ToResponse(AutomationPolicy p, TimeProvider time)
     {
         var cron = CronSchedules.Parse(p.Schedule, p.TimeZone);
         var next = p.Enabled ? cron?.GetNextValidTimeAfter(time.GetUtcNow())?.UtcDateTime : null;
         return new AutomationPolicyResponse(
-            p.Id, p.OrgId, p.Scope, p.Name, p.Schedule, p.TimeZone, next, p.Plan, List(p.Providers), p.MinNetMonthlySavings, p.MaxLossProbability, p.MaxUpfront,
-            p.MaxMonthlyCommitment, p.MaxTermMonths, List(p.AllowedCommitmentTypes), p.RenewExpiring, p.RenewalLeadDays, p.ApprovalMode, p.Enabled, p.CreatedAt,
+            p.Id, p.OrgId, p.Scope, p.Name, p.Schedule, p.TimeZone, next, p.Plan, PolicyLists.List(p.Providers), p.MinNetMonthlySavings, p.MaxLossProbability, p.MaxUpfront,
+            p.MaxMonthlyCommitment, p.MaxTermMonths, PolicyLists.List(p.AllowedCommitmentTypes), p.RenewExpiring, p.RenewalLeadDays, p.ApprovalMode, p.Enabled, p.CreatedAt,
             p.UpdatedAt, p.UpdatedBy);
     }
 
