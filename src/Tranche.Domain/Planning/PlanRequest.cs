@@ -53,8 +53,7 @@ public sealed record PlanSettings
 
     /// <summary>
     /// The recommended plan must have a probability of a net loss at or below this. The simulation draws pool
-    /// endings from a deliberately pessimistic survival prior, so a steady two-year-old pool's 3-year purchase
-    /// already shows about a quarter; the default admits that and rejects plans riskier than it.
+    /// endings from the survival learned from the org's history, and growth and decline scenarios on top.
     /// </summary>
     public double RiskLimit { get; init; } = 0.30;
 
@@ -69,9 +68,17 @@ public sealed record PlanSettings
     /// <summary>Coverage targets of the three default plans: Recommended, Balanced, High Savings.</summary>
     public IReadOnlyList<double> CoverageTargets { get; init; } = [0.70, 0.85, 0.95];
 
+    /// <summary>The survival curve to plan with; null (the default) learns it from the org's history (<see cref="SurvivalFit"/>).</summary>
+    public SurvivalFit.Result? Survival { get; init; }
+
     /// <summary>Returns null when valid, else what is wrong.</summary>
     public string? Validate()
     {
+        if (Survival is { } curve && (!(curve.Exponent is >= 0 and <= 5) || !(curve.HazardPerYear is >= 0 and <= 100)))
+        {
+            return "The survival exponent must be between 0 and 5, and the hazard between 0 and 100 per year.";
+        }
+
         if (LookbackDays is < MinLookbackDays or > MaxLookbackDays)
         {
             return $"Lookback must be between {MinLookbackDays} and {MaxLookbackDays} days (got {LookbackDays}).";

@@ -43,7 +43,13 @@ public static class PlanNames
 public sealed record Plan(string Name, double CoverageTarget, IReadOnlyList<PlanLineItem> LineItems, PlanTotals Totals, RiskFigures Risk)
 {
     public bool IsEmpty => LineItems.Count == 0;
+
+    /// <summary>The same simulation per pool with purchases, so a line's own risk can be shown and checked.</summary>
+    public IReadOnlyList<PoolRisk> PoolRisks { get; init; } = [];
 }
+
+/// <summary>One pool's share of a plan's simulated outcome over its terms.</summary>
+public sealed record PoolRisk(string Pool, double ExpectedNetSavings, double LossProbability);
 
 /// <summary>Why a pool is or is not in the plans, with the figures that decided it.</summary>
 public sealed record PoolAssessment(
@@ -59,4 +65,8 @@ public sealed record PoolAssessment(
 /// The three default plans (Recommended, Balanced, High Savings, in that order) and the one recommended: the best
 /// expected net savings within the risk limit, or null when nothing is worth buying.
 /// </summary>
-public sealed record PlanSet(DateTime PlanAtUtc, IReadOnlyList<Plan> Defaults, Plan? Recommended, IReadOnlyList<PoolAssessment> Pools, string? Explanation);
+public sealed record PlanSet(DateTime PlanAtUtc, IReadOnlyList<Plan> Defaults, Plan? Recommended, IReadOnlyList<PoolAssessment> Pools, string? Explanation)
+{
+    /// <summary>The survival exponent the plans were computed with and the evidence behind it.</summary>
+    public SurvivalFit.Result Survival { get; init; } = SurvivalFit.Result.Prior;
+}

@@ -25,13 +25,22 @@ public static class Planner
         var planAt = request.PlanAtUtc;
         var assessments = new PoolAssessment[request.Pools.Count];
         var bands = new Sizing.Bands?[request.Pools.Count];
+        var models = new PoolModel[request.Pools.Count];
         Parallel.For(0, request.Pools.Count, i =>
         {
             var pool = request.Pools[i];
             CheckUsage(pool);
-            var model = new PoolModel(pool, planAt, settings);
+            models[i] = new PoolModel(pool, planAt, settings);
+        });
+
+        // Every pool's history is evidence of how long usage lasts here, including pools that have ended since.
+        var survival = settings.Survival ?? SurvivalFit.Fit(models.Select(m => m.DailyMeans));
+        Parallel.For(0, request.Pools.Count, i =>
+        {
+            var model = models[i];
+            model.SurvivalCurve = survival;
             var reason = SkipReason(model, settings);
-            assessments[i] = new PoolAssessment(pool.Pool, reason is null, reason, model.Uptime, model.HistoryHours / 24.0,
+            assessments[i] = new PoolAssessment(model.Pool.Pool, reason is null, reason, model.Uptime, model.HistoryHours / 24.0,
                 model.LevelAgeHours(model.RecentFloor) / 24.0, model.TrendPerYear);
             if (reason is null)
             {
@@ -59,7 +68,7 @@ public static class Planner
             : assessments.All(a => !a.Planned) ? "No pool has enough history and uptime to plan: " + string.Join("; ", assessments.Select(a => $"{a.Pool}: {a.SkipReason}"))
             : plans.All(p => p.IsEmpty) ? "Nothing is worth buying: no commitment is expected to save money over its term given how long usage has lasted."
             : "No default plan stays within the risk limit with positive expected savings.";
-        return new PlanSet(planAt, plans, recommended, assessments, explanation);
+        return new PlanSet(planAt, plans, recommended, assessments, explanation) { Survival = survival };
     }
 
     private static void CheckUsage(PoolUsage pool)
@@ -123,8 +132,10 @@ public static class Planner
                 p * CommitmentMath.MeanCovered(model.SortedLookback, model.Prefix, model.ExistingNow + bought));
         });
 
-        foreach (var (paths, poolEligible, before, after) in perPool)
+        var poolRisks = new List<PoolRisk>();
+        for (var i = 0; i < perPool.Length; i++)
         {
+            var (paths, poolEligible, before, after) = perPool[i];
             eligible += poolEligible;
             coveredBefore += before;
             coveredAfter += after;
@@ -139,6 +150,7 @@ public static class Planner
                 covered += paths.CoveredUnits[j] / settings.Paths;
             }
 
+            poolRisks.Add(new PoolRisk(bands[i]!.Model.Pool.Pool, paths.Net.Average(), paths.Net.Count(v => v < 0) / (double)paths.Net.Length));
             purchased += paths.PurchasedUnits;
             for (var m = 0; m < paths.MonthlyCost.Length; m++)
             {
@@ -167,7 +179,7 @@ public static class Planner
         var risk = empty
             ? new RiskFigures(settings.Paths, 0, 0, 0, 0, null)
             : new RiskFigures(settings.Paths, net.Average(), net.Count(v => v < 0) / (double)net.Length, Tail(net, 0.05), utilization, breakeven);
-        return new Plan(name, target, items, totals, risk);
+        return new Plan(name, target, items, totals, risk) { PoolRisks = poolRisks };
     }
 
     /// <summary>Mean of the worst <paramref name="share"/> of outcomes (CVaR).</summary>

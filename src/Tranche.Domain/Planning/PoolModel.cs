@@ -76,13 +76,6 @@ internal sealed class PoolModel
         Volatility = mean > 0 ? StdDev(recent, mean) / mean : 0;
         Level = mean;
 
-        // Steadiness over the longer history (up to a year), with the trend taken out: steady pools get the milder
-        // survival exponent, volatile ones the full know-nothing prior.
-        var longDays = DailyMeans.AsSpan(Math.Max(0, days - 365));
-        var longMean = Mean(longDays);
-        var longCv = longMean > 0 ? StdDev(longDays, longMean) / longMean : 1;
-        SurvivalExponent = Math.Clamp(0.5 + 2 * longCv, 0.5, 1.0);
-
         SortedLookback = [.. Lookback];
         Array.Sort(SortedLookback);
         Prefix = new double[SortedLookback.Length + 1];
@@ -160,8 +153,8 @@ internal sealed class PoolModel
 
     public double TrendPerYear => Level > 0 ? TrendPerDay * 365 / Level : 0;
 
-    /// <summary>Exponent a of the survival (age/(age+t))^a: 1 for volatile pools, down to 0.5 for steady ones.</summary>
-    public double SurvivalExponent { get; }
+    /// <summary>The survival curve learned from the org's history (<see cref="SurvivalFit"/>).</summary>
+    public SurvivalFit.Result SurvivalCurve { get; set; } = SurvivalFit.Result.Prior;
 
     /// <summary>
     /// Hours level <paramref name="x"/> has lasted: the trailing run of days whose mean stayed at or above it. The
@@ -205,12 +198,8 @@ internal sealed class PoolModel
         return index >= _qGrid.Length ? 0 : _qGrid[(int)index];
     }
 
-    /// <summary>
-    /// Lindy survival: a level that has lasted <paramref name="ageHours"/> is still there <paramref name="tHours"/>
-    /// later with probability (age/(age+t))^a, the know-nothing prior for heavy-tailed lifetimes (a = 1), made
-    /// milder for usage that has been steady (a down to 0.5).
-    /// </summary>
-    public double Survival(double ageHours, double tHours) => ageHours <= 0 ? 0 : Math.Pow(ageHours / (ageHours + tHours), SurvivalExponent);
+    /// <summary>Chance that a level that has lasted <paramref name="ageHours"/> is still used <paramref name="tHours"/> later.</summary>
+    public double Survival(double ageHours, double tHours) => SurvivalCurve.Survival(ageHours, tHours);
 
     /// <summary>Change per day between the last 90 days and the same 90 days a year earlier: a trend that a seasonal swing does not fake.</summary>
     private static double YearOverYear(double[] daily)

@@ -115,9 +115,7 @@ internal static class RiskSimulation
         var rng = new SplitMix64(settings.Seed ^ Fnv(model.Pool.Pool));
         for (var path = 0; path < settings.Paths; path++)
         {
-            // Stop time from the survival S(t) = (age/(age+t))^a: S(t) = U gives t = age*(U^(-1/a) - 1).
-            var u = Math.Max(rng.NextDouble(), 1e-12);
-            var stop = age <= 0 ? 0 : age * (Math.Pow(u, -1 / model.SurvivalExponent) - 1);
+            var stop = model.SurvivalCurve.StopHours(age, rng.NextDouble(), rng.NextDouble());
             var scenario = rng.NextDouble();
             var growth = scenario < 0.15 ? -0.4 : scenario < 0.30 ? 0.2 : trend + (rng.NextDouble() - 0.5) * 0.3;
             var covered = 0.0;

@@ -95,9 +95,8 @@ internal static class Sizing
             for (var i = 0; i < model.Offers.Count; i++)
             {
                 var offer = model.Offers[i];
-                if (caution > 0 && offer.TermMonths > 12 && bands.AgeHours[k] < 365 * 24)
+                if (bands.AgeHours[k] < MinimumAgeDays(offer) * 24)
                 {
-                    // Terms beyond a year only for levels that have lasted at least a year.
                     continue;
                 }
 
@@ -140,6 +139,13 @@ internal static class Sizing
 
         return lines;
     }
+
+    /// <summary>
+    /// The enough-history rule, for every plan: a level is committed for a year only after it has lasted a quarter
+    /// of one, and beyond a year only after it has lasted a year. The survival curve extrapolates from what the
+    /// history shows; this keeps it from extrapolating from weeks to years.
+    /// </summary>
+    internal static int MinimumAgeDays(Offer offer) => offer.TermMonths > 12 ? 365 : 90;
 
     /// <summary>Expected savings of one unit of band <paramref name="k"/> bought as <paramref name="offer"/>, over its term, and the band's mean survival.</summary>
     private static (double Value, double Survival) Value(Bands bands, int k, Offer offer, double p, double caution)

@@ -15,8 +15,14 @@ public sealed record PartnerPlanRisk(
     decimal ExpectedNetSavings, double LossProbability, decimal TailSavings5Percent, double ExpectedUtilization, double BreakevenHours, int SimulatedPaths);
 
 /// <summary>What a plan was computed from and with.</summary>
+/// <remarks>
+/// The survival figures say how long the org's usage was judged to last, learned from its own history: a level that
+/// has lasted <c>age</c> is still used <c>t</c> later with probability (age/(age+t))^exponent · exp(-hazard · t in years);
+/// <c>SurvivalEvidenceWeeks</c> is how many pool-weeks of history the fit rests on (0: the cautious prior alone).
+/// </remarks>
 public sealed record PartnerPlanConfiguration(
-    double CoverageTarget, int LookbackDays, double UptimeThreshold, double RiskLimit, DateOnly DataFrom, DateOnly DataTo, string CatalogVersion, string? MaxTerm);
+    double CoverageTarget, int LookbackDays, double UptimeThreshold, double RiskLimit, DateOnly DataFrom, DateOnly DataTo, string CatalogVersion, string? MaxTerm,
+    double? SurvivalExponent, double? SurvivalHazardPerYear, int? SurvivalEvidenceWeeks);
 
 /// <summary>A recommended purchase: the offer and how much of it.</summary>
 public sealed record PartnerPlanLine(
@@ -71,7 +77,11 @@ internal static class PartnerPlansApi
                     new PartnerPlanRisk(plan.ExpectedNetSavings, plan.LossProbability, plan.TailSavings, plan.ExpectedUtilization, plan.BreakevenHours, plan.SimulatedPaths),
                     new PartnerPlanConfiguration(
                         s.GetProperty("coverage_target").GetDouble(), s.GetProperty("lookback_days").GetInt32(), s.GetProperty("uptime_threshold").GetDouble(),
-                        s.GetProperty("risk_limit").GetDouble(), plan.DataFrom, plan.DataTo, plan.CatalogVersion, plan.MaxTerm),
+                        s.GetProperty("risk_limit").GetDouble(), plan.DataFrom, plan.DataTo, plan.CatalogVersion, plan.MaxTerm,
+                        // Plans computed before survival was learned have no such figures.
+                        s.TryGetProperty("survival_exponent", out var exponent) ? exponent.GetDouble() : null,
+                        s.TryGetProperty("survival_hazard_per_year", out var hazard) ? hazard.GetDouble() : null,
+                        s.TryGetProperty("survival_evidence_weeks", out var weeks) ? weeks.GetInt32() : null),
                     [.. lines[plan.Id].OrderByDescending(i => i.MonthlySavings).ThenBy(i => i.Id).Select(i => new PartnerPlanLine(
                         i.Id, i.PoolKey, i.OfferId, i.ProviderOfferingId, i.CommitmentType, i.OfferType, i.RegionId, i.InstanceType, i.TermMonths, i.PaymentOption,
                         i.SelectedQuantity, i.SelectedCommitment, i.UpfrontCost, i.MonthlyCost, i.MonthlySavings, i.BreakevenHours))]));

@@ -55,4 +55,70 @@ public sealed class BacktestTests
         Assert.All(rows, r => Assert.True(r.Recommended >= -0.10 * Math.Max(0, r.Hindsight), $"{r.Trace} {r.PlanAt}\n{report}"));
         Assert.True(rows.Sum(r => r.Recommended) >= 0.60 * rows.Sum(r => r.Hindsight), report);
     }
+
+    private sealed record Forecast(string Set, string Plan, string Pool, double Predicted, bool Lost);
+
+    /// <summary>Per pool and plan: the simulated probability of a net loss against whether that pool's purchases lost.</summary>
+    private static IEnumerable<Forecast> Forecasts(string set, TraceCase c)
+    {
+        var result = Backtest.Run(c.Pools, c.PlanAt, new PlanSettings());
+        foreach (var plan in result.Plans.Defaults)
+        {
+            foreach (var risk in plan.PoolRisks)
+            {
+                var pool = c.Pools.Single(p => p.Pool == risk.Pool);
+                var lines = plan.LineItems.Where(l => l.Pool == risk.Pool).ToList();
+                var realized = Backtest.Score(plan.Name, lines, [pool], c.PlanAt, null).NetSavings;
+                yield return new Forecast(set, plan.Name, risk.Pool, risk.LossProbability, realized < 0);
+            }
+        }
+    }
+
+    private static string Reliability(string title, IReadOnlyList<Forecast> forecasts)
+    {
+        double[] edges = [0, 0.1, 0.3, 0.5, 0.7, 1.0001];
+        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{title}: {forecasts.Count} pool forecasts, {forecasts.Count(f => f.Lost)} losses, ");
+        var baseRate = forecasts.Count == 0 ? 0 : forecasts.Average(f => f.Lost ? 1.0 : 0);
+        text.Append(CultureInfo.InvariantCulture, $"Brier {Brier(forecasts):0.0000} (always the base rate {baseRate:0.000}: {forecasts.Sum(f => Math.Pow(baseRate - (f.Lost ? 1 : 0), 2)) / Math.Max(1, forecasts.Count):0.0000})\n");
+        text.Append("| predicted P(loss) | forecasts | mean predicted | observed loss rate |\n|---|---:|---:|---:|\n");
+        for (var b = 0; b < edges.Length - 1; b++)
+        {
+            var bin = forecasts.Where(f => f.Predicted >= edges[b] && f.Predicted < edges[b + 1]).ToList();
+            if (bin.Count > 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"| {edges[b]:0.0}-{Math.Min(1, edges[b + 1]):0.0} | {bin.Count} | {bin.Average(f => f.Predicted):0.000} | {bin.Average(f => f.Lost ? 1.0 : 0):0.000} |\n");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static double Brier(IReadOnlyList<Forecast> forecasts) =>
+        forecasts.Count == 0 ? 0 : forecasts.Average(f => Math.Pow(f.Predicted - (f.Lost ? 1 : 0), 2));
+
+    [Fact]
+    public void Predicted_loss_probability_is_calibrated_per_pool()
+    {
+        var cases = TraceSet.Generated().Select(c => ("generated", c)).ToList();
+        cases.AddRange(TraceSet.Varied(seed: 11, orgs: 40).Select(c => ("held-out", c)));
+        cases.AddRange(TraceSet.Real(
+            Path.Combine(SharedData.Path("real-traces/chameleon-baremetal"), "usage.csv"),
+            Path.Combine(SharedData.Path("real-traces/bitbrains-rnd"), "usage.csv")).Select(c => ("real", c)));
+        var forecasts = cases.AsParallel().AsOrdered().SelectMany(c => Forecasts(c.Item1, c.Item2)).ToList();
+        var report = Reliability("All", forecasts) + "\n" + string.Join("\n", forecasts.GroupBy(f => f.Set).Select(g => Reliability(g.Key, g.ToList())))
+            + "\n" + string.Join("\n", forecasts.GroupBy(f => f.Plan).Select(g => Reliability(g.Key, g.ToList())));
+        TestContext.Current.SendDiagnosticMessage(report);
+        if (Environment.GetEnvironmentVariable("TRANCHE_CALIBRATION_REPORT") is { Length: > 0 } file)
+        {
+            File.WriteAllText(file, report);
+        }
+
+        // Skill: the forecasts must beat always saying the overall loss rate, the forecast that knows nothing.
+        var baseRate = forecasts.Average(f => f.Lost ? 1.0 : 0);
+        Assert.True(Brier(forecasts) < forecasts.Average(f => Math.Pow(baseRate - (f.Lost ? 1 : 0), 2)), report);
+        // Ranking: pools forecast as riskier than 30% lose more often than those forecast below 10%.
+        var low = forecasts.Where(f => f.Predicted < 0.1).ToList();
+        var high = forecasts.Where(f => f.Predicted >= 0.3).ToList();
+        Assert.True(high.Average(f => f.Lost ? 1.0 : 0) > low.Average(f => f.Lost ? 1.0 : 0), report);
+    }
 }

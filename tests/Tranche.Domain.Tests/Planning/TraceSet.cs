@@ -82,6 +82,51 @@ public static class TraceSet
         return pools;
     }
 
+    /// <summary>
+    /// Held-out traces the planner's rules were never tuned on. Each org draws how long its workloads live (a mean
+    /// lifetime of half a year, 1.5 years, 4 years or 20 years, exponential), and ten pools born at random times over
+    /// the 900 days before the plan date, each with a random scale, trend, daily cycle, noise and one step change.
+    /// Pools end when their lifetime runs out, before or after the plan date alike, so the history shows endings at
+    /// the same rate the future has them, as a real bill does. Three years follow the plan date.
+    /// </summary>
+    public static IEnumerable<TraceCase> Varied(int seed, int orgs)
+    {
+        const int planDay = 900;
+        var planAt = GeneratedStart.AddDays(planDay);
+        var hours = (planDay + 1096) * 24;
+        double[] meanLives = [0.5, 1.5, 4, 20];
+        for (var org = 0; org < orgs; org++)
+        {
+            var rng = new Random(seed * 104729 + org);
+            var meanLife = meanLives[org % meanLives.Length];
+            var pools = new List<PoolUsage>();
+            for (var i = 0; i < 10; i++)
+            {
+                var level = Math.Round(5 + 295 * Math.Pow(rng.NextDouble(), 2), 1);
+                var bornDay = rng.NextDouble() * (planDay - 30);
+                var diesDay = bornDay - meanLife * 365 * Math.Log(1 - rng.NextDouble());
+                var growth = (rng.NextDouble() - 0.5) * 0.8;
+                var daily = rng.NextDouble() * 0.4;
+                var noiseLevel = 0.02 + rng.NextDouble() * 0.13;
+                var stepAt = (bornDay + rng.NextDouble() * (planDay + 1096 - bornDay)) * 24;
+                var step = 1 + (rng.NextDouble() - 0.5) * 0.6;
+                var usage = new double[hours];
+                var phase = rng.NextDouble() * 2 * Math.PI;
+                for (var h = (int)(bornDay * 24); h < Math.Min(hours, diesDay * 24); h++)
+                {
+                    var years = (h - planDay * 24) / 8760.0;
+                    var v = level * Math.Max(0, 1 + growth * years) * (h >= stepAt ? step : 1)
+                        * (1 + daily * Math.Sin(2 * Math.PI * h / 24.0 + phase)) * (1 + noiseLevel * Normal(rng));
+                    usage[h] = Math.Round(Math.Max(0, v), 4);
+                }
+
+                pools.Add(new PoolUsage($"varied{org}.pool{i}", GeneratedStart, usage, 1.0, StandardOffers()));
+            }
+
+            yield return new TraceCase($"varied-{org}", planAt, pools);
+        }
+    }
+
     /// <summary>Batch load: a 40% base with a daily cycle and 6-hour bursts to three times the level.</summary>
     private static double Spiky(double level, int h, Random rng, ref int spikeUntil)
     {
