@@ -282,9 +282,10 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
         Assert.True(plans.Count(p => p.GetProperty("is_recommended").GetBoolean()) <= 1);
         // How long usage lasts was learned from the customer's billing history, and says so.
         var configuration = plans[0].GetProperty("configuration");
-        Assert.InRange(configuration.GetProperty("survival_exponent").GetDouble(), 0.1, 1.0);
+        Assert.InRange(configuration.GetProperty("survival_exponent").GetDouble(), 0, 1.0);
         Assert.InRange(configuration.GetProperty("survival_hazard_per_year").GetDouble(), 0, 3);
         Assert.True(configuration.GetProperty("survival_evidence_weeks").GetInt32() > 0);
+        Assert.InRange(configuration.GetProperty("survival_evidence_days").GetInt32(), 7, 365);
 
         using var child = Server.Client(tenants.Child.Key);
         await (await child.GetAsync($"/v2/org/{tenants.Child.Id}/partners/plans/default", Cancel)).AssertApiErrorAsync(HttpStatusCode.Forbidden);

@@ -115,7 +115,7 @@ internal static class RiskSimulation
         var rng = new SplitMix64(settings.Seed ^ Fnv(model.Pool.Pool));
         for (var path = 0; path < settings.Paths; path++)
         {
-            var stop = model.SurvivalCurve.StopHours(age, rng.NextDouble(), rng.NextDouble());
+            var stop = model.SurvivalCurve.StopHours(age, rng.NextDouble(), rng.NextDouble(), rng.NextDouble(), rng.NextDouble());
             var scenario = rng.NextDouble();
             var growth = scenario < 0.15 ? -0.4 : scenario < 0.30 ? 0.2 : trend + (rng.NextDouble() - 0.5) * 0.3;
             var covered = 0.0;

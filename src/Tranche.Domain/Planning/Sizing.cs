@@ -95,7 +95,7 @@ internal static class Sizing
             for (var i = 0; i < model.Offers.Count; i++)
             {
                 var offer = model.Offers[i];
-                if (bands.AgeHours[k] < MinimumAgeDays(offer) * 24)
+                if (caution > 0 && bands.AgeHours[k] < MinimumAgeDays(offer) * 24)
                 {
                     continue;
                 }
@@ -141,7 +141,7 @@ internal static class Sizing
     }
 
     /// <summary>
-    /// The enough-history rule, for every plan: a level is committed for a year only after it has lasted a quarter
+    /// The enough-history rule of the cautious plans (High Savings shows what committing to today's usage would save): a level is committed for a year only after it has lasted a quarter
     /// of one, and beyond a year only after it has lasted a year. The survival curve extrapolates from what the
     /// history shows; this keeps it from extrapolating from weeks to years.
     /// </summary>

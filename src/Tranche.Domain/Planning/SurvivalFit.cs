@@ -13,7 +13,8 @@ namespace Tranche.Domain.Planning;
 /// So both are fitted to the org's past: at weekly points of every pool's history, the level held over the days
 /// before (the lowest daily mean of the last 7 to 240 days) is compared with how much of it was still used 7 to 365
 /// days later, and (a, h) is the pair whose curve fits those observations best, longer horizons weighing more. Little
-/// evidence leans on a cautious prior.
+/// evidence leans on a cautious prior, and so does every horizon longer than the history could show: a fleet seen for
+/// 60 days says nothing about its second year.
 /// </para>
 /// </summary>
 public static class SurvivalFit
@@ -37,29 +38,55 @@ public static class SurvivalFit
     private static readonly int[] s_ageDays = [7, 14, 30, 60, 120, 240];
     private static readonly int[] s_horizonDays = [7, 14, 30, 60, 90, 180, 365];
 
-    /// <summary>The survival curve's parameters and how many pool-weeks of evidence they rest on.</summary>
-    public sealed record Result(double Exponent, double HazardPerYear, int Observations)
+    /// <summary>
+    /// The survival curve's parameters, how many pool-weeks of evidence they rest on, and the longest horizon that
+    /// evidence reached. Beyond that horizon the history says nothing, so the curve goes on as the cautious prior
+    /// from there: S(t) = S_fit(E) · S_prior(t - E | age + E) for t past E.
+    /// </summary>
+    public sealed record Result(double Exponent, double HazardPerYear, int Observations, double EvidenceHours = double.PositiveInfinity)
     {
         public static Result Prior { get; } = new(PriorExponent, PriorHazard, 0);
 
         /// <summary>Chance that a level that has lasted <paramref name="ageHours"/> is still used <paramref name="tHours"/> later.</summary>
-        public double Survival(double ageHours, double tHours) =>
-            ageHours <= 0 ? 0 : Math.Pow(ageHours / (ageHours + tHours), Exponent) * Math.Exp(-HazardPerYear * tHours / 8760);
-
-        /// <summary>
-        /// The hours until the level ends, for two uniform draws: the earlier of the Lindy part's ending (solving
-        /// (age/(age+t))^a = u1) and the hazard's (exp(-h·t) = u2), whose survival is the product of the two.
-        /// </summary>
-        public double StopHours(double ageHours, double u1, double u2)
+        public double Survival(double ageHours, double tHours)
         {
             if (ageHours <= 0)
             {
                 return 0;
             }
 
-            var lindy = Exponent > 0 ? ageHours * (Math.Pow(Math.Max(u1, 1e-12), -1 / Exponent) - 1) : double.PositiveInfinity;
-            var hazard = HazardPerYear > 0 ? -Math.Log(Math.Max(u2, 1e-12)) / HazardPerYear * 8760 : double.PositiveInfinity;
-            return Math.Min(lindy, hazard);
+            if (tHours <= EvidenceHours)
+            {
+                return Curve(Exponent, HazardPerYear, ageHours, tHours);
+            }
+
+            return Curve(Exponent, HazardPerYear, ageHours, EvidenceHours) * Curve(PriorExponent, PriorHazard, ageHours + EvidenceHours, tHours - EvidenceHours);
+        }
+
+        /// <summary>
+        /// The hours until the level ends, for four uniform draws: within the evidence horizon the earlier of the
+        /// Lindy part's ending (solving (age/(age+t))^a = u1) and the hazard's (exp(-h·t) = u2), whose survival is the
+        /// product of the two; a level that outlasts the horizon ends as the prior says from there (u3, u4).
+        /// </summary>
+        public double StopHours(double ageHours, double u1, double u2, double u3, double u4)
+        {
+            if (ageHours <= 0)
+            {
+                return 0;
+            }
+
+            var stop = Stop(Exponent, HazardPerYear, ageHours, u1, u2);
+            return stop <= EvidenceHours ? stop : EvidenceHours + Stop(PriorExponent, PriorHazard, ageHours + EvidenceHours, u3, u4);
+        }
+
+        private static double Curve(double exponent, double hazard, double age, double t) =>
+            Math.Pow(age / (age + t), exponent) * Math.Exp(-hazard * t / 8760);
+
+        private static double Stop(double exponent, double hazard, double age, double u1, double u2)
+        {
+            var lindy = exponent > 0 ? age * (Math.Pow(Math.Max(u1, 1e-12), -1 / exponent) - 1) : double.PositiveInfinity;
+            var steady = hazard > 0 ? -Math.Log(Math.Max(u2, 1e-12)) / hazard * 8760 : double.PositiveInfinity;
+            return Math.Min(lindy, steady);
         }
     }
 
@@ -74,6 +101,7 @@ public static class SurvivalFit
         var sum = new double[cells];
         var sumSquares = new double[cells];
         var points = 0;
+        var horizon = 0;
         foreach (var daily in dailyMeansPerPool)
         {
             var days = daily.Length;
@@ -101,6 +129,7 @@ public static class SurvivalFit
                         count[cell]++;
                         sum[cell] += used;
                         sumSquares[cell] += used * used;
+                        horizon = Math.Max(horizon, s_horizonDays[h]);
                         observed = true;
                     }
                 }
@@ -160,6 +189,7 @@ public static class SurvivalFit
         return new Result(
             Math.Clamp((points * bestExponent + PriorWeight * PriorExponent) / weight, MinExponent, MaxExponent),
             Math.Clamp((points * bestHazard + PriorWeight * PriorHazard) / weight, 0, MaxHazard),
-            points);
+            points,
+            horizon * 24.0);
     }
 }

@@ -252,6 +252,7 @@ public static class PlanGeneration
                 survival_exponent = set.Survival.Exponent,
                 survival_hazard_per_year = set.Survival.HazardPerYear,
                 survival_evidence_weeks = set.Survival.Observations,
+                survival_evidence_days = double.IsFinite(set.Survival.EvidenceHours) ? (int)(set.Survival.EvidenceHours / 24) : 0,
             }),
             MaxTerm = plan.LineItems.Count == 0 ? null : plan.LineItems.Max(l => l.Offer.TermMonths) >= 36 ? "3_YEAR" : "1_YEAR",
             CoveredOnDemandCostHourly = Money.FromDouble(coveredOnDemand),

@@ -18,11 +18,12 @@ public sealed record PartnerPlanRisk(
 /// <remarks>
 /// The survival figures say how long the org's usage was judged to last, learned from its own history: a level that
 /// has lasted <c>age</c> is still used <c>t</c> later with probability (age/(age+t))^exponent · exp(-hazard · t in years);
-/// <c>SurvivalEvidenceWeeks</c> is how many pool-weeks of history the fit rests on (0: the cautious prior alone).
+/// <c>SurvivalEvidenceWeeks</c> is how many pool-weeks of history the fit rests on (0: the cautious prior alone), and
+/// <c>SurvivalEvidenceDays</c> the longest horizon that history showed, beyond which the cautious prior takes over.
 /// </remarks>
 public sealed record PartnerPlanConfiguration(
     double CoverageTarget, int LookbackDays, double UptimeThreshold, double RiskLimit, DateOnly DataFrom, DateOnly DataTo, string CatalogVersion, string? MaxTerm,
-    double? SurvivalExponent, double? SurvivalHazardPerYear, int? SurvivalEvidenceWeeks);
+    double? SurvivalExponent, double? SurvivalHazardPerYear, int? SurvivalEvidenceWeeks, int? SurvivalEvidenceDays);
 
 /// <summary>A recommended purchase: the offer and how much of it.</summary>
 public sealed record PartnerPlanLine(
@@ -81,7 +82,8 @@ internal static class PartnerPlansApi
                         // Plans computed before survival was learned have no such figures.
                         s.TryGetProperty("survival_exponent", out var exponent) ? exponent.GetDouble() : null,
                         s.TryGetProperty("survival_hazard_per_year", out var hazard) ? hazard.GetDouble() : null,
-                        s.TryGetProperty("survival_evidence_weeks", out var weeks) ? weeks.GetInt32() : null),
+                        s.TryGetProperty("survival_evidence_weeks", out var weeks) ? weeks.GetInt32() : null,
+                        s.TryGetProperty("survival_evidence_days", out var days) ? days.GetInt32() : null),
                     [.. lines[plan.Id].OrderByDescending(i => i.MonthlySavings).ThenBy(i => i.Id).Select(i => new PartnerPlanLine(
                         i.Id, i.PoolKey, i.OfferId, i.ProviderOfferingId, i.CommitmentType, i.OfferType, i.RegionId, i.InstanceType, i.TermMonths, i.PaymentOption,
                         i.SelectedQuantity, i.SelectedCommitment, i.UpfrontCost, i.MonthlyCost, i.MonthlySavings, i.BreakevenHours))]));

@@ -35,6 +35,20 @@ public sealed class SurvivalFitTests
     }
 
     [Fact]
+    public void Beyond_what_the_history_could_show_the_prior_takes_over()
+    {
+        // Sixty days of perfectly steady usage: the fit trusts it for the weeks it saw and no further.
+        var fit = SurvivalFit.Fit(Enumerable.Range(0, 20).Select(i => Steady(60, 5 + i)));
+        Assert.Equal(30 * 24, fit.EvidenceHours);
+        var age = 60 * 24.0;
+        Assert.True(fit.Survival(age, 30 * 24) > 0.95, $"{fit}");
+        var prior = SurvivalFit.Result.Prior;
+        var expected = fit.Survival(age, 30 * 24) * prior.Survival(age + 30 * 24, 335 * 24);
+        Assert.Equal(expected, fit.Survival(age, 365 * 24), 12);
+        Assert.True(fit.Survival(age, 365 * 24) < 0.6, $"{fit}");
+    }
+
+    [Fact]
     public void Little_evidence_stays_near_the_prior()
     {
         var fit = SurvivalFit.Fit([Steady(30, 4)]);
@@ -46,9 +60,9 @@ public sealed class SurvivalFitTests
     [Fact]
     public void Survival_falls_with_time_and_rises_with_age()
     {
-        Gen.Select(Gen.Double[0.1, 1], Gen.Double[0, 3], Gen.Double[1, 20_000], Gen.Double[0, 30_000], Gen.Double[1, 10_000]).Sample((a, h, age, t, dt) =>
+        Gen.Select(Gen.Double[0, 1], Gen.Double[0, 3], Gen.Double[1, 20_000], Gen.Double[0, 30_000], Gen.Double[1, 10_000], Gen.Double[0, 9000]).Sample((a, h, age, t, dt, evidence) =>
         {
-            var curve = new SurvivalFit.Result(a, h, 0);
+            var curve = new SurvivalFit.Result(a, h, 0, evidence);
             var now = curve.Survival(age, t);
             return now is >= 0 and <= 1 && curve.Survival(age, t + dt) <= now && curve.Survival(age + dt, t) >= now && curve.Survival(age, 0) == 1;
         });
@@ -59,10 +73,10 @@ public sealed class SurvivalFitTests
     public void Stop_times_are_distributed_as_the_survival_curve()
     {
         var rng = new Random(5);
-        foreach (var curve in new[] { new SurvivalFit.Result(0.2, 0, 0), new SurvivalFit.Result(0.5, 0.8, 0), new SurvivalFit.Result(1, 2, 0) })
+        foreach (var curve in new[] { new SurvivalFit.Result(0.2, 0, 0), new SurvivalFit.Result(0.5, 0.8, 0), new SurvivalFit.Result(1, 2, 0), new SurvivalFit.Result(0, 0, 10, 3000) })
         {
             const double age = 2000;
-            var stops = Enumerable.Range(0, 40_000).Select(_ => curve.StopHours(age, rng.NextDouble(), rng.NextDouble())).ToArray();
+            var stops = Enumerable.Range(0, 40_000).Select(_ => curve.StopHours(age, rng.NextDouble(), rng.NextDouble(), rng.NextDouble(), rng.NextDouble())).ToArray();
             foreach (var t in new[] { 100.0, 1000, 5000, 20_000 })
             {
                 var outlasting = stops.Count(s => s > t) / (double)stops.Length;
