@@ -41,9 +41,9 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
         {
             plan.Status = purchase.Status switch
             {
-                PurchaseStates.InProgress => "in_progress",
-                PurchaseStates.Succeeded => "completed",
-                _ => "needs_review",
+                PurchaseStates.InProgress => PlanStatuses.InProgress,
+                PurchaseStates.Succeeded => PlanStatuses.Completed,
+                _ => PlanStatuses.NeedsReview,
             };
         }
 
