@@ -189,6 +189,46 @@ public static class PlanningData
         return await synced.JsonAsync();
     }
 
+    /// <summary>
+    /// A custom plan of <paramref name="org"/> written to the store as the planner writes plans: one line item per offer
+    /// and quantity, each fully used (it covers its quantity every hour, at the offer's on-demand rate). Returns the plan
+    /// id and the line item ids, in the order given.
+    /// </summary>
+    public static async Task<(Guid PlanId, IReadOnlyList<Guid> LineIds)> AddPlanAsync(
+        this TrancheFixture server, Guid org, string provider, string catalogVersion, params (Tranche.Domain.Offers.CatalogOffer Offer, int Quantity)[] lines)
+    {
+        var now = DateTime.UtcNow;
+        var plan = new Tranche.Data.CommitmentPlanRecord
+        {
+            Id = Guid.CreateVersion7(), OrgId = org, Provider = provider, Name = "Custom", Kind = Tranche.Data.PlanKinds.Custom, Status = Tranche.Data.PlanStatuses.New,
+            CreatedAt = now, DataFrom = DateOnly.FromDateTime(now).AddDays(-30), DataTo = DateOnly.FromDateTime(now).AddDays(-1), DataLoadedAt = now,
+            CatalogVersion = catalogVersion, Settings = "{}",
+        };
+        var records = lines.Select(l =>
+        {
+            var o = l.Offer;
+            var amortized = l.Quantity * o.EffectiveHourlyPerUnit;
+            var covered = l.Quantity * o.OnDemandHourlyPerUnit;
+            return new Tranche.Data.PlanLineItemRecord
+            {
+                Id = Guid.CreateVersion7(), OrgId = org, PlanId = plan.Id, PoolKey = $"{provider}/{o.Region}/{o.InstanceType}", OfferId = Tranche.Providers.Plans.PlanGeneration.OfferIdOf(o.Offer.OfferId),
+                ProviderOfferingId = o.Offer.OfferId, OfferType = o.Offer.Kind, CommitmentType = o.Offer.CommitmentType, DisplayName = $"{o.Offer.Kind} {o.InstanceType}",
+                RegionId = o.Region, InstanceType = o.InstanceType, InstanceFamily = o.InstanceFamily, ProductDescription = o.Platform, Tenancy = o.Tenancy, PlanType = o.PlanType,
+                OfferingClass = o.OfferingClass, IsFlexible = o.IsFlexible, TermMonths = o.Offer.TermMonths, PaymentOption = o.Offer.PaymentOption, UpfrontPerUnit = o.Offer.UpfrontPerUnit,
+                HourlyPerUnit = o.Offer.HourlyPerUnit, Unit = o.Offer.Unit, RecommendedQuantity = l.Quantity, SelectedQuantity = l.Quantity, IsSelected = true,
+                AfterAmortizedCost = amortized, UpfrontCost = l.Quantity * o.Offer.UpfrontPerUnit, RecurringCost = l.Quantity * o.Offer.HourlyPerUnit, BeforeCost = covered,
+                BeforeOnDemandCost = covered, CoveredOnDemandCost = covered, AfterCoveredUnits = l.Quantity, TotalCost = amortized * o.Offer.TermHours,
+                MonthlyCost = amortized * 730, Savings = covered - amortized, MonthlySavings = (covered - amortized) * 730, TotalSavings = (covered - amortized) * o.Offer.TermHours,
+                DiscountRate = (double)(1 - o.DiscountRatio), BreakevenHours = 0, ExpectedUtilization = 1,
+            };
+        }).ToList();
+        await using var db = server.Db(org);
+        db.CommitmentPlans.Add(plan);
+        db.PlanLineItems.AddRange(records);
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return (plan.Id, [.. records.Select(r => r.Id)]);
+    }
+
     /// <summary>The last of the customer's default plans (partner view) that buys something.</summary>
     public static async Task<JsonElement> PlanWithPurchasesAsync(this HttpClient partner, Guid childOrgId)
     {
