@@ -10,8 +10,33 @@ public static class PlanKinds
 }
 
 /// <summary>
+/// The published plan statuses (<c>CommitmentPlan.status</c>), plus <c>cancelled</c> from the newer documentation.
+/// A plan is generated <c>new</c>; buying it moves it to <c>in_progress</c> and then <c>completed</c>, or to
+/// <c>needs_review</c> when a line failed. A plan replaced by a newer computation before anyone acted on it is <c>cancelled</c>.
+/// </summary>
+public static class PlanStatuses
+{
+    public const string New = "new";
+    public const string Reviewed = "reviewed";
+    public const string Draft = "draft";
+    public const string Scheduled = "scheduled";
+    public const string InProgress = "in_progress";
+    public const string Completed = "completed";
+    public const string NeedsReview = "needs_review";
+    public const string Cancelled = "cancelled";
+
+    /// <summary>
+    /// Statuses of a plan nobody has acted on yet: nothing is queued, being bought or bought for it, so a newer
+    /// computation cancels it. A plan that is scheduled, in progress, completed or needs review keeps its status:
+    /// a purchase points at it.
+    /// </summary>
+    public static readonly string[] NotActedOn = [New, Reviewed, Draft];
+}
+
+/// <summary>
 /// A commitment plan as computed for an org and provider: what to buy, what it costs and saves per hour, and how
-/// sure that is. A plan is never changed once computed (purchases point at it); a new computation supersedes it.
+/// sure that is. A plan's figures never change once computed (purchases point at it); a new computation supersedes it,
+/// and only its status moves on.
 /// Money per hour unless the name says otherwise.
 /// </summary>
 public sealed class CommitmentPlanRecord : IOrgOwned
@@ -29,7 +54,7 @@ public sealed class CommitmentPlanRecord : IOrgOwned
     /// <summary><see cref="PlanKinds"/>.</summary>
     public required string Kind { get; set; }
 
-    /// <summary>The published plan status: <c>new</c>, <c>reviewed</c>, <c>scheduled</c>, <c>in_progress</c>, <c>completed</c>, ...</summary>
+    /// <summary><see cref="PlanStatuses"/>: <c>new</c>, <c>in_progress</c>, <c>completed</c>, <c>needs_review</c>, <c>cancelled</c>, ...</summary>
     public required string Status { get; set; }
 
     /// <summary>The plan <c>/recommended</c> answers with for this computation (none when nothing is worth buying).</summary>

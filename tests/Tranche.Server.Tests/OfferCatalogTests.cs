@@ -137,6 +137,34 @@ public sealed class OfferCatalogTests
     }
 
     [Fact]
+    public void Gpu_machine_types_are_sold_as_bundled_resource_commitments_of_their_series()
+    {
+        var g2 = Catalog.Find("gcp", "us-central1", "g2-standard-4")!;
+        Assert.Equal(new CatalogAccelerator("nvidia-l4", 1), g2.Accelerator);
+        Assert.Equal((4, 16m, 0.706832m), (g2.Vcpus, g2.MemoryGb, g2.OnDemandHourly));
+        Assert.Equal([12, 36], g2.Offers.Select(o => o.Offer.TermMonths).Order());
+        Assert.All(g2.Offers, o => Assert.Equal(
+            (OfferKinds.CommittedUseDiscount, PlanTypes.Resource, PaymentOptions.NoUpfront, "GRAPHICS_OPTIMIZED", "gcp/us-central1/GRAPHICS_OPTIMIZED"),
+            (o.Offer.Kind, o.PlanType, o.Offer.PaymentOption, o.Bundle, o.BundleKey)));
+        // 37% off for one year, 55% for three, on the whole machine: GPU, vCPUs and memory.
+        Assert.Equal(0.706832m * 0.63m, g2.Offers.Single(o => o.Offer.TermMonths == 12).Offer.HourlyPerUnit, 6);
+        Assert.Equal(0.706832m * 0.45m, g2.Offers.Single(o => o.Offer.TermMonths == 36).Offer.HourlyPerUnit, 6);
+        Assert.Equal(g2.Offers[0].BundleKey, Catalog.Find("gcp", "us-central1", "g2-standard-8")!.Offers[0].BundleKey);
+
+        var a2 = Catalog.Find("gcp", "us-central1", "a2-highgpu-1g")!;
+        Assert.Equal(new CatalogAccelerator("nvidia-tesla-a100", 1), a2.Accelerator);
+        // The published machine price is the A100's plus 12 vCPUs and 85 GB at the A2 (and N2) rates.
+        Assert.Equal(2.933908m + 12 * 0.031611m + 85 * 0.004237m, a2.OnDemandHourly);
+        Assert.All(a2.Offers, o => Assert.Equal("gcp/us-central1/ACCELERATOR_OPTIMIZED", o.BundleKey));
+
+        // Priced where the sources quote them; machine types without GPUs are not bundled.
+        Assert.Null(Catalog.Find("gcp", "europe-west1", "g2-standard-4"));
+        Assert.All(Catalog.Entries.Where(e => e.Accelerator is null), e => Assert.All(e.Offers, o => Assert.Null(o.Bundle)));
+        Assert.All(Catalog.Entries.Where(e => e.Accelerator is not null), e => Assert.All(e.Offers, o => Assert.NotNull(o.Bundle)));
+        Assert.Contains(Catalog.Sources, s => s.Id == "gcp-cud-gpus" && s.Url.StartsWith("https://cloud.google.com/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Published_anchor_figures_come_out_of_the_ratios()
     {
         var offers = Catalog.OffersFor("aws", "us-east-1", "m5.large");
@@ -231,6 +259,12 @@ public sealed class OfferCatalogTests
         Fails(Mutate(r => Family(r, "aws", "t3")["sizes"]![0]!["on_demand"] = 0), "aws family t3", "t3.small");
         Fails(Mutate(r => Family(r, "aws", "m6i")["sizes"]![0]!["instance_type"] = "m6i.metal"), "aws/us-east-1/m6i.metal", "normalization");
         Fails(Mutate(r => Family(r, "azure", "BS")["sources"]![0] = "nowhere"), "azure family BS", "'nowhere'");
+        Fails(Mutate(r => Family(r, "gcp", "g2")["bundled"] = false), "gcp/us-central1/g2-standard-4", "must be bundled");
+        Fails(Mutate(r => Family(r, "gcp", "g2")["sizes"]![0]!["accelerators"] = 0), "gcp/us-central1/g2-standard-4", "accelerator_type");
+        Fails(Mutate(r => Family(r, "gcp", "a2")["offers"]!.AsArray().Add(JsonNode.Parse("""{"kind":"cud","plan_type":"Flexible","term_months":12,"ratios":{"No Upfront":0.72}}"""))),
+            "a2-highgpu-1g", "only GCP resource-based CUDs are bundled");
+        Fails(Mutate(r => Family(r, "gcp", "a2")["regions"]![0] = "asia-east1"), "gcp family a2", "'asia-east1'");
+        Fails(Mutate(r => Family(r, "gcp", "a2").AsObject().Remove("commitment_plan")), "gcp family a2", "commitment_plan");
         Fails(Mutate(r => r["version"] = ""), "version");
         Fails("{ not json", "not a valid catalog file");
     }

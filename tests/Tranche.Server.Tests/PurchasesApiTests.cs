@@ -149,6 +149,99 @@ public abstract class PurchasesApiTests<TFixture>(TFixture fixture) : ApiTests<T
         return (purchase, await new SandboxMarket(cloud, faults).OrdersAsync(org, Cancel));
     }
 
+    /// <summary>A GCP purchase of the given offers and quantities, written pending, as the endpoint writes it.</summary>
+    private async Task<(Guid Org, Guid PurchaseId, IReadOnlyList<Guid> LineIds)> PendingGcpPurchaseAsync(params (CatalogOffer Offer, int Quantity)[] offers)
+    {
+        var org = await Server.CreateOrgAsync();
+        var (planId, _) = await Server.AddPlanAsync(org.Id, "gcp", SandboxCatalog.Load().Version, offers);
+        await using var db = Server.Db(org.Id);
+        var purchase = new PurchaseRecord { Id = Guid.NewGuid(), OrgId = org.Id, PlanId = planId, Provider = "gcp", Status = PurchaseStates.InProgress, CreatedAt = DateTime.UtcNow };
+        db.Purchases.Add(purchase);
+        var ids = new List<Guid>();
+        foreach (var (offer, quantity) in offers)
+        {
+            var lineId = Guid.NewGuid();
+            ids.Add(lineId);
+            db.PurchaseLines.Add(new PurchaseLineRecord
+            {
+                Id = lineId, OrgId = org.Id, PurchaseId = purchase.Id, PlanLineItemId = Guid.NewGuid(), Sequence = ids.Count - 1, Provider = "gcp", OfferType = offer.Offer.Kind,
+                ProviderOfferingId = offer.Offer.OfferId, Quantity = quantity, IdempotencyToken = PurchaseLedger.TokenOf(purchase.Id, lineId), State = PurchaseLineStates.Pending,
+            });
+        }
+
+        await db.SaveChangesAsync(Cancel);
+        return (org.Id, purchase.Id, ids);
+    }
+
+    private static CatalogOffer ResourceCud(string type, int months) =>
+        SandboxCatalog.Load().OffersFor("gcp", "us-central1", type).Single(o => o.PlanType == PlanTypes.Resource && o.Offer.TermMonths == months);
+
+    [Fact]
+    public async Task A_gpu_bundle_is_bought_as_one_commitment_holding_its_gpus_vcpus_and_memory()
+    {
+        // Two G2 lines on one year are one commitment; a G2 line on three years, an A2 line and an N2 line are commitments of their own.
+        var (org, purchaseId, ids) = await PendingGcpPurchaseAsync(
+            (ResourceCud("g2-standard-8", 12), 3), (ResourceCud("n2-standard-4", 12), 4), (ResourceCud("g2-standard-4", 12), 2),
+            (ResourceCud("g2-standard-4", 36), 1), (ResourceCud("a2-highgpu-1g", 12), 1));
+        var faults = new SandboxFaults();
+        faults.LoseNextResponse(OfferKinds.CommittedUseDiscount);
+
+        var (interrupted, _) = await RunAsync(org, purchaseId, faults);
+        await using (var db = Server.Db(org))
+        {
+            // The bundle's answer was lost: both its lines wait, submitted, for the recovery; the other orders went through.
+            var states = await db.PurchaseLines.Where(l => l.PurchaseId == purchaseId).ToDictionaryAsync(l => l.Id, l => l.State, Cancel);
+            Assert.Equal([PurchaseLineStates.Submitted, PurchaseLineStates.Succeeded, PurchaseLineStates.Submitted, PurchaseLineStates.Succeeded, PurchaseLineStates.Succeeded],
+                ids.Select(id => states[id]));
+        }
+
+        var (finished, orders) = await RunAsync(org, purchaseId, faults);
+
+        Assert.Equal((PurchaseStates.InProgress, PurchaseStates.Succeeded), (interrupted.Status, finished.Status));
+        Assert.Equal(4, orders.Count);
+        await using var store = Server.Db(org);
+        var lines = await store.PurchaseLines.Where(l => l.PurchaseId == purchaseId).ToDictionaryAsync(l => l.Id, Cancel);
+        Assert.All(lines.Values, l => Assert.Equal(PurchaseLineStates.Succeeded, l.State));
+        var bundleOrder = lines[ids[0]].ProviderOrderId;
+        Assert.Equal(bundleOrder, lines[ids[2]].ProviderOrderId);
+        Assert.Equal(4, lines.Values.Select(l => l.ProviderOrderId).Distinct().Count());
+
+        var documents = await store.SandboxCommitments.AsNoTracking().ToDictionaryAsync(c => c.ProviderCommitmentId, c => JsonSerializer.Deserialize<Tranche.Domain.Commitments.ProviderCommitment>(c.Document, JsonSerializerOptions.Web)!, Cancel);
+        string Resources(Guid line) => string.Join(", ", documents[lines[line].ProviderOrderId!].Resources?.Select(r => $"{r.Type} {r.Amount}{(r.AcceleratorType is null ? "" : " " + r.AcceleratorType)}") ?? []);
+        // 3 x (8 vCPU, 32 GB, 1 L4) and 2 x (4 vCPU, 16 GB, 1 L4), memory in MB.
+        Assert.Equal("VCPU 32, MEMORY 131072, ACCELERATOR 5 nvidia-l4", Resources(ids[0]));
+        Assert.Equal("VCPU 4, MEMORY 16384, ACCELERATOR 1 nvidia-l4", Resources(ids[3]));
+        Assert.Equal("VCPU 12, MEMORY 87040, ACCELERATOR 1 nvidia-tesla-a100", Resources(ids[4]));
+        Assert.Equal("", Resources(ids[1]));
+        var bundle = documents[bundleOrder!];
+        Assert.Equal("GRAPHICS_OPTIMIZED us-central1 1y: 3x g2-standard-8, 2x g2-standard-4", bundle.Name);
+        Assert.Equal(bundle.StartsAt.AddMonths(12), bundle.EndsAt);
+        Assert.Equal(decimal.Round(3 * ResourceCud("g2-standard-8", 12).Offer.HourlyPerUnit + 2 * ResourceCud("g2-standard-4", 12).Offer.HourlyPerUnit, 6), bundle.RecurringHourlyCost);
+
+        // The inventory lists the bundle once, as Tranche's purchase.
+        var inventory = await store.Commitments.AsNoTracking().Where(c => c.Provider == "gcp").ToListAsync(Cancel);
+        Assert.Equal(4, inventory.Count);
+        Assert.Equal((CommitmentSources.Purchase, 5.0), inventory.Where(c => c.ProviderCommitmentId == bundleOrder).Select(c => (c.Source, c.Quantity)).Single());
+    }
+
+    [Fact]
+    public async Task A_refused_bundle_fails_all_its_lines_together()
+    {
+        var (org, purchaseId, ids) = await PendingGcpPurchaseAsync((ResourceCud("g2-standard-4", 36), 2), (ResourceCud("g2-standard-8", 36), 1));
+        var faults = new SandboxFaults();
+        faults.RejectNext(OfferKinds.CommittedUseDiscount, "Quota 'COMMITTED_NVIDIA_L4_GPUS' exceeded. Limit: 2.0 in region us-central1.");
+
+        var (purchase, orders) = await RunAsync(org, purchaseId, faults);
+
+        Assert.Equal(PurchaseStates.Failed, purchase.Status);
+        Assert.Empty(orders);
+        await using var db = Server.Db(org);
+        var lines = await db.PurchaseLines.Where(l => l.PurchaseId == purchaseId).ToListAsync(Cancel);
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.Equal((PurchaseLineStates.Failed, "Quota 'COMMITTED_NVIDIA_L4_GPUS' exceeded. Limit: 2.0 in region us-central1."), (l.State, l.Error)));
+        Assert.Equal(PlanStatuses.NeedsReview, (await db.CommitmentPlans.SingleAsync(Cancel)).Status);
+    }
+
     [Theory]
     [InlineData(OfferKinds.ReservedInstance)]
     [InlineData(OfferKinds.SavingsPlan)]

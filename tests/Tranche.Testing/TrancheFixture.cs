@@ -67,7 +67,11 @@ public abstract class TrancheFixture : IAsyncLifetime
                 Time = Time,
                 Settings = Settings,
             },
-            configureServices: services => services.AddLogging(logging => logging.AddProvider(Logs)),
+            configureServices: services =>
+            {
+                services.AddLogging(logging => logging.AddProvider(Logs));
+                ConfigureServices(services);
+            },
             configureApp: ConfigureApp);
         await _app.StartAsync();
         _baseAddress = new Uri(_app.Urls.First());
@@ -82,6 +86,11 @@ public abstract class TrancheFixture : IAsyncLifetime
         }
 
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Services a fixture replaces after Tranche's own (for example an offer catalog other than the bundled one).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     /// <summary>Extra endpoints a fixture needs (for example one that fails on purpose).</summary>

@@ -70,4 +70,25 @@ public sealed record ProviderCommitment
 
     /// <summary><c>active</c>, <c>pending</c> or <c>cancelled</c>, as the provider reports it.</summary>
     public required string State { get; init; }
+
+    /// <summary>
+    /// What a GCP resource-based commitment holds, as its <c>resources</c> list it; null when the provider does not
+    /// describe the commitment by resources.
+    /// </summary>
+    public IReadOnlyList<CommitmentResource>? Resources { get; init; }
 }
+
+/// <summary>Kinds of resource a GCP resource-based commitment holds (<c>Commitment.resources[].type</c>).</summary>
+public static class CommitmentResourceTypes
+{
+    public const string Vcpu = "VCPU";
+
+    /// <summary>Memory, in MB.</summary>
+    public const string Memory = "MEMORY";
+
+    /// <summary>GPUs of one <see cref="CommitmentResource.AcceleratorType"/>.</summary>
+    public const string Accelerator = "ACCELERATOR";
+}
+
+/// <summary>One resource of a GCP resource-based commitment: VCPU (count), MEMORY (MB) or ACCELERATOR (count of one accelerator type).</summary>
+public sealed record CommitmentResource(string Type, long Amount, string? AcceleratorType = null);

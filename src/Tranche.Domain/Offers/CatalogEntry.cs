@@ -3,6 +3,12 @@ namespace Tranche.Domain.Offers;
 /// <summary>Where figures came from: a public price page or price-list API, and the date the figures were read.</summary>
 public sealed record CatalogSource(string Id, string Provider, string Title, string Url, DateOnly AsOf, string Covers);
 
+/// <summary>
+/// GPUs attached to a machine type (GCP accelerator-optimized series): the accelerator type as the Compute Engine API
+/// names it (<c>nvidia-l4</c>, <c>nvidia-tesla-a100</c>) and how many one machine has.
+/// </summary>
+public sealed record CatalogAccelerator(string Type, int Count);
+
 /// <summary>The key of an instance pool: provider, region, instance type, platform and (AWS) tenancy.</summary>
 public sealed record PoolKey(string Provider, string Region, string InstanceType, string Platform, string? Tenancy = null)
 {
@@ -31,6 +37,9 @@ public sealed record CatalogEntry(
     IReadOnlyList<CatalogOffer> Offers)
 {
     public PoolKey Key => new(Provider, Region, InstanceType, Platform, Tenancy);
+
+    /// <summary>The GPUs each machine of the type has, or null for a machine type without attached GPUs.</summary>
+    public CatalogAccelerator? Accelerator { get; init; }
 
     /// <summary>On-demand per normalized unit-hour (AWS normalization factor, Azure ISF ratio, GCP vCPU).</summary>
     public decimal OnDemandPerNormalizedUnit => OnDemandHourly / NormalizationFactor;

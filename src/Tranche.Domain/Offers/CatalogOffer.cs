@@ -59,6 +59,18 @@ public sealed record CatalogOffer(
     bool IsFlexible,
     decimal OnDemandHourlyPerUnit)
 {
+    /// <summary>
+    /// The commitment the offer is bought within, shared with other offers, or null when it is bought on its own. GCP
+    /// accelerator-optimized machine types (A2, G2: GPUs attached to the machine type) are committed with a
+    /// resource-based CUD whose one commitment holds the GPUs together with the vCPUs and memory of the machine series,
+    /// with one term; the value is that commitment's type (<c>ACCELERATOR_OPTIMIZED</c>, <c>GRAPHICS_OPTIMIZED</c>).
+    /// Offers of one bundle, region, term and payment option are bought as one commitment (<see cref="BundleKey"/>).
+    /// </summary>
+    public string? Bundle { get; init; }
+
+    /// <summary>Provider, region and bundle: offers with the same key (and term and payment option) go into one commitment; null when not bundled.</summary>
+    public string? BundleKey => Bundle is null ? null : $"{Offer.Provider}/{Region}/{Bundle}";
+
     /// <summary>Seconds in a 730-hour month, so a 12-month term is 31,536,000 s as the providers' APIs write it.</summary>
     public const long SecondsPerMonth = Offer.HoursPerMonth * 3600L;
 

@@ -3,7 +3,8 @@ namespace Tranche.Domain.Offers;
 /// <summary>
 /// What makes a catalog usable by the planner, whatever filled it: positive prices, terms of 12 or 36 months, known
 /// payment options whose split matches their name, every offer cheaper than on-demand over its term, unique pools and
-/// offer ids. Each problem names the pool or offer it is about.
+/// offer ids, and machine types with GPUs sold only as bundled GCP resource-based CUDs. Each problem names the pool or
+/// offer it is about.
 /// </summary>
 public static class OfferCatalogRules
 {
@@ -66,6 +67,20 @@ public static class OfferCatalogRules
             if (entry.Vcpus <= 0 || entry.MemoryGb <= 0)
             {
                 problems.Add($"{name}: vCPUs and memory must be positive");
+            }
+
+            if (entry.Accelerator is { } accelerator)
+            {
+                if (string.IsNullOrWhiteSpace(accelerator.Type) || accelerator.Count <= 0)
+                {
+                    problems.Add($"{name}: an accelerator needs a type and a positive count");
+                }
+
+                // GPUs are committed only together with the vCPUs and memory of their machine series, in one commitment.
+                if (entry.Offers.FirstOrDefault(o => o.Bundle is null) is { } alone)
+                {
+                    problems.Add($"{name}: offer {alone.Offer.OfferId}: the machine type has GPUs attached, so its offers must be bundled");
+                }
             }
 
             CheckOffers(catalog, name, entry.Provider, entry.Region, entry.Currency, entry.Offers, offerIds, problems);
@@ -169,6 +184,11 @@ public static class OfferCatalogRules
             if (!split)
             {
                 problems.Add($"{label}: upfront {offer.UpfrontPerUnit} and hourly {offer.HourlyPerUnit} do not match '{offer.PaymentOption}'");
+            }
+
+            if (o.Bundle is not null && (offer.Provider != Billing.CloudProviders.Gcp || offer.Kind != OfferKinds.CommittedUseDiscount || o.PlanType != PlanTypes.Resource))
+            {
+                problems.Add($"{label}: only GCP resource-based CUDs are bundled");
             }
 
             if (o.OnDemandHourlyPerUnit <= 0)

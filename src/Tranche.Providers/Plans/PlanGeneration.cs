@@ -9,7 +9,8 @@ namespace Tranche.Providers.Plans;
 
 /// <summary>
 /// Computes an org's commitment plans for one provider from its billing facts and the offer catalog, and stores them
-/// as the current plans (the previous ones are kept, marked superseded, since purchases may point at them).
+/// as the current plans (the previous ones are kept, marked superseded, since purchases may point at them; those nobody
+/// acted on are cancelled).
 /// </summary>
 /// <remarks>
 /// Pools are instance types per region (accounts pooled: Reserved Instances and Savings Plans apply across the
@@ -157,11 +158,10 @@ public static class PlanGeneration
                 billed.TryGetValue(c.Key, out var id) && ends.TryGetValue(id, out var end) ? end : DateTime.MaxValue))]))], settings);
         var plans = Planner.Plan(request);
 
-        var previous = await db.CommitmentPlans.Where(p => p.Provider == provider && p.SupersededAt == null).ToListAsync(cancellationToken);
-        foreach (var old in previous)
-        {
-            old.SupersededAt = now;
-        }
+        // The new set replaces the current one in one transaction, begun only now that the planning is done: readers
+        // see the old set or the new one, never neither.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await SupersedeAsync(db, orgId, provider, now, cancellationToken);
 
         var records = new List<CommitmentPlanRecord>();
         // What each pool runs beyond today's coverage over the lookback: the base of every plan's hourly figures.
@@ -191,7 +191,26 @@ public static class PlanGeneration
             data_to = records.FirstOrDefault()?.DataTo,
         }, now);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return records;
+    }
+
+    /// <summary>
+    /// Marks the provider's current plans superseded, and cancels the superseded plans nobody acted on.
+    /// </summary>
+    /// <remarks>
+    /// Cancelling is one conditional update on the status, not a read and a write: a purchase that started on one of
+    /// these plans a moment ago has already moved it to <c>in_progress</c>, and then the plan keeps that status (and
+    /// its purchase goes on). It covers every superseded plan of the provider, so plans replaced before plans were
+    /// cancelled this way are cancelled too at the next computation.
+    /// </remarks>
+    private static async Task SupersedeAsync(TrancheDbContext db, Guid orgId, string provider, DateTime now, CancellationToken cancellationToken)
+    {
+        var ofProvider = db.CommitmentPlans.Where(p => p.OrgId == orgId && p.Provider == provider);
+        await ofProvider.Where(p => p.SupersededAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(p => p.SupersededAt, now), cancellationToken);
+        await ofProvider.Where(p => p.SupersededAt != null && PlanStatuses.NotActedOn.Contains(p.Status))
+            .ExecuteUpdateAsync(set => set.SetProperty(p => p.Status, PlanStatuses.Cancelled), cancellationToken);
     }
 
     private static (CommitmentPlanRecord, List<PlanLineItemRecord>) ToRecords(
@@ -234,7 +253,7 @@ public static class PlanGeneration
             Name = plan.Name,
             Description = Describe(plan, set, lines.Count),
             Kind = plan.Name switch { PlanNames.Recommended => PlanKinds.Recommended, PlanNames.Balanced => PlanKinds.Balanced, _ => PlanKinds.HighSavings },
-            Status = "new",
+            Status = PlanStatuses.New,
             IsRecommended = plan == set.Recommended,
             CreatedAt = now,
             DataFrom = planAt.AddDays(-settings.LookbackDays),

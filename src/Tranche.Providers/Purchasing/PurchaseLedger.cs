@@ -6,7 +6,7 @@ using Tranche.Providers.Sandbox;
 namespace Tranche.Providers.Purchasing;
 
 /// <summary>
-/// Carries out a purchase line by line as a persisted state machine: each line is written <c>submitted</c> (with its
+/// Carries out a purchase line by line (a GCP GPU bundle's lines as one order) as a persisted state machine: each line is written <c>submitted</c> (with its
 /// idempotency token) before the provider is called, and <c>succeeded</c> or <c>failed</c> after. Running it again, after
 /// a crash or a lost answer, never buys twice: token-taking orders are simply repeated with the same token; an EC2
 /// Reserved Instance (no token) is looked up by the tag put on it after purchase, then among untagged ones of the same
@@ -28,9 +28,16 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
     {
         var purchase = await db.Purchases.SingleAsync(p => p.Id == purchaseId, cancellationToken);
         var lines = await db.PurchaseLines.Where(l => l.PurchaseId == purchaseId).OrderBy(l => l.Sequence).ToListAsync(cancellationToken);
-        foreach (var line in lines.Where(l => l.State is PurchaseLineStates.Pending or PurchaseLineStates.Submitted))
+        foreach (var order in OrdersOf(lines).Where(o => o.Lines.Any(l => l.State is PurchaseLineStates.Pending or PurchaseLineStates.Submitted)))
         {
-            await RunLineAsync(purchase, line, now, cancellationToken);
+            if (order.Bundled)
+            {
+                await RunBundleAsync(purchase, order.Lines, now, cancellationToken);
+            }
+            else
+            {
+                await RunLineAsync(purchase, order.Lines[0], now, cancellationToken);
+            }
         }
 
         var wasInProgress = purchase.Status == PurchaseStates.InProgress;
@@ -41,9 +48,9 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
         {
             plan.Status = purchase.Status switch
             {
-                PurchaseStates.InProgress => "in_progress",
-                PurchaseStates.Succeeded => "completed",
-                _ => "needs_review",
+                PurchaseStates.InProgress => PlanStatuses.InProgress,
+                PurchaseStates.Succeeded => PlanStatuses.Completed,
+                _ => PlanStatuses.NeedsReview,
             };
         }
 
@@ -97,6 +104,111 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
         : lines.All(l => l.State == PurchaseLineStates.Succeeded) ? PurchaseStates.Succeeded
         : lines.All(l => l.State == PurchaseLineStates.Failed) ? PurchaseStates.Failed
         : PurchaseStates.PartiallyFailed;
+
+    /// <summary>
+    /// The provider orders the lines make, in line order: one per line, except that the lines of one bundle (GCP GPU
+    /// machine types of one commitment type and region, on one term and payment option) make one order. GCP commits a
+    /// GPU only together with the vCPUs and memory of its machine series, in one commitment with one term; buying such
+    /// lines as one commitment keeps the bundle whole (see <see cref="CatalogOffer.Bundle"/>).
+    /// </summary>
+    private List<(List<PurchaseLineRecord> Lines, bool Bundled)> OrdersOf(IReadOnlyList<PurchaseLineRecord> lines)
+    {
+        var orders = new List<(List<PurchaseLineRecord> Lines, bool Bundled)>();
+        var bundles = new Dictionary<string, List<PurchaseLineRecord>>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            if (catalog.FindOffer(line.ProviderOfferingId) is { BundleKey: { } key } offer)
+            {
+                var bundle = $"{key}/{offer.Offer.TermMonths}/{offer.Offer.PaymentOption}";
+                if (!bundles.TryGetValue(bundle, out var members))
+                {
+                    bundles[bundle] = members = [];
+                    orders.Add((members, true));
+                }
+
+                members.Add(line);
+            }
+            else
+            {
+                orders.Add(([line], false));
+            }
+        }
+
+        return orders;
+    }
+
+    /// <summary>
+    /// Buys a bundle's lines as one commitment: every line is written submitted before the one provider call, which
+    /// carries the first line's token (the same for every attempt, so a repeated call returns the commitment it made),
+    /// and all lines succeed with the same order, or fail, or wait for the recovery job, together.
+    /// </summary>
+    private async Task RunBundleAsync(PurchaseRecord purchase, List<PurchaseLineRecord> lines, Func<DateTime> now, CancellationToken cancellationToken)
+    {
+        var members = new List<BundleMember>();
+        foreach (var line in lines)
+        {
+            var offer = catalog.FindOffer(line.ProviderOfferingId)!;
+            if (catalog.Find(offer.Offer.Provider, offer.Region, offer.InstanceType ?? "") is not { } entry)
+            {
+                await FinishAllAsync(lines, null, $"The machine type of offer {line.ProviderOfferingId} is not in catalog {catalog.Version}.", now, cancellationToken);
+                return;
+            }
+
+            members.Add(new BundleMember(offer, entry, line.Quantity));
+        }
+
+        foreach (var line in lines)
+        {
+            line.State = PurchaseLineStates.Submitted;
+            line.SubmittedAt = now();
+            line.Attempts++;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        string orderId;
+        try
+        {
+            orderId = await market.OrderBundleWithTokenAsync(purchase.OrgId, members, lines[0].IdempotencyToken, now(), cancellationToken);
+        }
+        catch (SandboxRejectedException e)
+        {
+            await FinishAllAsync(lines, null, e.Message, now, cancellationToken);
+            return;
+        }
+        catch (SandboxResponseLostException)
+        {
+            lines.ForEach(l => l.Error = "The provider's answer was lost; the recovery job will find out what was bought.");
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+        catch (SandboxUnavailableException e)
+        {
+            lines.ForEach(l => l.Error = $"The provider is unavailable ({e.Message}); the recovery job will try again.");
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+
+        var terms = SandboxMarket.TermsOf(members, orderId, lines[0].SubmittedAt ?? now());
+        if (!await db.Commitments.AnyAsync(c => c.Provider == terms.Provider && c.ProviderCommitmentId == orderId, cancellationToken))
+        {
+            db.Commitments.Add(CommitmentSync.New(purchase.OrgId, terms, CommitmentSources.Purchase, now()));
+        }
+
+        lines.ForEach(l => l.ProviderOrderId = orderId);
+        await FinishAllAsync(lines, orderId, null, now, cancellationToken);
+    }
+
+    private async Task FinishAllAsync(List<PurchaseLineRecord> lines, string? orderId, string? error, Func<DateTime> now, CancellationToken cancellationToken)
+    {
+        foreach (var line in lines)
+        {
+            line.State = orderId is null ? PurchaseLineStates.Failed : PurchaseLineStates.Succeeded;
+            line.Error = error;
+            line.FinishedAt = now();
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
 
     private async Task RunLineAsync(PurchaseRecord purchase, PurchaseLineRecord line, Func<DateTime> now, CancellationToken cancellationToken)
     {
@@ -183,11 +295,6 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
         await FinishAsync(line, orderId, null, now, cancellationToken);
     }
 
-    private async Task FinishAsync(PurchaseLineRecord line, string? orderId, string? error, Func<DateTime> now, CancellationToken cancellationToken)
-    {
-        line.State = orderId is null ? PurchaseLineStates.Failed : PurchaseLineStates.Succeeded;
-        line.Error = error;
-        line.FinishedAt = now();
-        await db.SaveChangesAsync(cancellationToken);
-    }
+    private Task FinishAsync(PurchaseLineRecord line, string? orderId, string? error, Func<DateTime> now, CancellationToken cancellationToken) =>
+        FinishAllAsync([line], orderId, error, now, cancellationToken);
 }

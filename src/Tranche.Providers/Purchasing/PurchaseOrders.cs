@@ -37,7 +37,8 @@ public static class PurchaseOrders
         }
 
         var latestLoad = await db.BillingPeriods.Where(p => p.Provider == plan.Provider).MaxAsync(p => (DateTime?)p.LoadedAt, cancellationToken);
-        var stale = plan.SupersededAt is not null ? $"a newer plan replaced it at {plan.SupersededAt:u}"
+        // A replaced plan is refused whatever its status says (a cancelled one included): its prices and usage are old.
+        var stale = plan.SupersededAt is not null ? $"a newer plan replaced it at {plan.SupersededAt:u}{(plan.Status == PlanStatuses.Cancelled ? " and it was cancelled" : "")}"
             : now - plan.CreatedAt > PlanLifetime ? $"it was computed at {plan.CreatedAt:u}, more than {PlanLifetime.TotalHours:0} hours ago"
             : latestLoad > plan.DataLoadedAt ? $"billing data loaded at {latestLoad:u} is newer than the data it was computed from"
             : null;
@@ -77,7 +78,7 @@ public static class PurchaseOrders
             });
         }
 
-        plan.Status = "in_progress";
+        plan.Status = PlanStatuses.InProgress;
         db.Record(orgId, actor, "purchase.created", purchase.Id.ToString(), new { plan_id = planId, lines = items.Count }, now);
         try
         {

@@ -77,10 +77,14 @@ public sealed class SandboxFaults
     }
 }
 
+/// <summary>One member of a bundle's commitment: an offer of a machine type (with its vCPUs, memory and GPUs) and how many machines.</summary>
+public sealed record BundleMember(CatalogOffer Offer, CatalogEntry Entry, int Quantity);
+
 /// <summary>
 /// The sandbox cloud's purchase APIs, with each provider's idempotency as it really is: Savings Plans, CUDs and Azure
 /// reservations take a client token and return the same order for a repeated one; EC2 Reserved Instances take none, so
-/// a repeated call buys again, and an RI is marked only by tagging it after the purchase. Every order is logged.
+/// a repeated call buys again, and an RI is marked only by tagging it after the purchase. A GCP bundle (GPU machine
+/// types) is one commitment holding all its members' resources. Every order is logged.
 /// </summary>
 public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
 {
@@ -101,14 +105,42 @@ public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
             return existing;
         }
 
-        return await PlaceAsync(orgId, offer, quantity, commitment, clientToken, null, now, cancellationToken);
+        return await PlaceAsync(orgId, offer.Offer, quantity, commitment, clientToken, null, id => TermsOf(offer, id, quantity, commitment, now), now, cancellationToken);
+    }
+
+    /// <summary>
+    /// GCP regionCommitments.insert for a bundle: one commitment of the bundle's type (<see cref="CatalogOffer.Bundle"/>)
+    /// and term holding every member's GPUs, vCPUs and memory. It takes a request id like every CUD: the same token
+    /// returns the commitment it first made. (GCP also wants the GPUs reserved, with the reservations attached to the
+    /// commitment; the sandbox has no capacity to reserve.)
+    /// </summary>
+    public async Task<string> OrderBundleWithTokenAsync(Guid orgId, IReadOnlyList<BundleMember> members, string clientToken, DateTime now, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(members.Count);
+        var shapes = members.Select(m => (m.Offer.BundleKey, m.Offer.Offer.TermMonths, m.Offer.Offer.PaymentOption)).Distinct().ToList();
+        if (shapes.Count != 1 || shapes[0].BundleKey is null)
+        {
+            throw new ArgumentException("A bundle's members share one bundle, term and payment option.", nameof(members));
+        }
+
+        await Task.Delay(faults.Latency, cancellationToken);
+        var lead = members[0].Offer.Offer;
+        var existing = await db.SandboxOrders.AsNoTracking()
+            .Where(o => o.OrgId == orgId && o.Provider == lead.Provider && o.ClientToken == clientToken)
+            .Select(o => o.OrderId).FirstOrDefaultAsync(cancellationToken);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        return await PlaceAsync(orgId, lead, members.Sum(m => m.Quantity), 0, clientToken, null, id => TermsOf(members, id, now), now, cancellationToken);
     }
 
     /// <summary>EC2 PurchaseReservedInstancesOffering: no token, so every call buys.</summary>
     public async Task<string> PurchaseReservedInstancesAsync(Guid orgId, CatalogOffer offer, int quantity, DateTime now, CancellationToken cancellationToken)
     {
         await Task.Delay(faults.Latency, cancellationToken);
-        return await PlaceAsync(orgId, offer, quantity, 0, null, null, now, cancellationToken);
+        return await PlaceAsync(orgId, offer.Offer, quantity, 0, null, null, id => TermsOf(offer, id, quantity, 0, now), now, cancellationToken);
     }
 
     /// <summary>EC2 CreateTags on a Reserved Instance.</summary>
@@ -139,10 +171,11 @@ public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
         await db.SandboxOrders.AsNoTracking().Where(o => o.OrgId == orgId).OrderBy(o => o.CreatedAt).ToListAsync(cancellationToken);
 
     private async Task<string> PlaceAsync(
-        Guid orgId, CatalogOffer offer, int quantity, decimal commitment, string? clientToken, string? tags, DateTime now, CancellationToken cancellationToken)
+        Guid orgId, Offer offer, int quantity, decimal commitment, string? clientToken, string? tags, Func<string, ProviderCommitment> termsOf, DateTime now,
+        CancellationToken cancellationToken)
     {
-        faults.CrashIf(after: false, offer.Offer.Kind);
-        var (loseResponse, rejection, unavailable) = faults.Take(offer.Offer.Kind);
+        faults.CrashIf(after: false, offer.Kind);
+        var (loseResponse, rejection, unavailable) = faults.Take(offer.Kind);
         if (rejection is not null)
         {
             throw new SandboxRejectedException(rejection);
@@ -153,19 +186,19 @@ public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
             throw new SandboxUnavailableException(unavailable);
         }
 
-        var orderId = OrderIdOf(orgId, offer.Offer);
-        var terms = TermsOf(offer, orderId, quantity, commitment, now);
+        var orderId = OrderIdOf(orgId, offer);
+        var terms = termsOf(orderId);
         db.SandboxOrders.Add(new SandboxOrder
         {
-            OrgId = orgId, Provider = offer.Offer.Provider, OrderId = orderId, OfferType = offer.Offer.Kind, OfferingId = offer.Offer.OfferId, Quantity = quantity,
+            OrgId = orgId, Provider = offer.Provider, OrderId = orderId, OfferType = offer.Kind, OfferingId = offer.OfferId, Quantity = quantity,
             Commitment = commitment, ClientToken = clientToken, Tags = tags, CreatedAt = now,
         });
         db.SandboxCommitments.Add(new SandboxCommitment
         {
-            OrgId = orgId, Provider = offer.Offer.Provider, ProviderCommitmentId = orderId, Document = JsonSerializer.Serialize(terms, s_json), CreatedAt = now,
+            OrgId = orgId, Provider = offer.Provider, ProviderCommitmentId = orderId, Document = JsonSerializer.Serialize(terms, s_json), CreatedAt = now,
         });
         await db.SaveChangesAsync(cancellationToken);
-        faults.CrashIf(after: true, offer.Offer.Kind);
+        faults.CrashIf(after: true, offer.Kind);
         if (loseResponse)
         {
             throw new SandboxResponseLostException($"The sandbox bought {orderId} but its answer was lost on the way back.");
@@ -212,6 +245,51 @@ public sealed class SandboxMarket(TrancheDbContext db, SandboxFaults faults)
             RecurringHourlyCost = decimal.Round(units * o.HourlyPerUnit, 6),
             Currency = "USD",
             State = "active",
+        };
+    }
+
+    /// <summary>
+    /// What the sandbox's inventory lists for a bundle's commitment: the members' machines as resources (vCPUs,
+    /// memory in MB, GPUs per accelerator type), priced as the sum of the members' offers, in force from now.
+    /// </summary>
+    public static ProviderCommitment TermsOf(IReadOnlyList<BundleMember> members, string orderId, DateTime now)
+    {
+        var lead = members[0].Offer;
+        var o = lead.Offer;
+        List<CommitmentResource> resources =
+        [
+            new(CommitmentResourceTypes.Vcpu, members.Sum(m => (long)m.Entry.Vcpus * m.Quantity)),
+            new(CommitmentResourceTypes.Memory, (long)decimal.Round(members.Sum(m => m.Entry.MemoryGb * m.Quantity) * 1024)),
+            .. members.Where(m => m.Entry.Accelerator is not null).GroupBy(m => m.Entry.Accelerator!.Type, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new CommitmentResource(CommitmentResourceTypes.Accelerator, g.Sum(m => (long)m.Entry.Accelerator!.Count * m.Quantity), g.Key)),
+        ];
+        var types = members.Select(m => m.Offer.InstanceType).Distinct(StringComparer.Ordinal).ToList();
+        var machines = members.Sum(m => m.Quantity);
+        return new ProviderCommitment
+        {
+            Provider = o.Provider,
+            ProviderCommitmentId = orderId,
+            Type = "Committed Use Discount",
+            Category = "Usage",
+            Name = $"{lead.Bundle} {lead.Region} {o.TermMonths / 12}y: {string.Join(", ", members.Select(m => $"{m.Quantity}x {m.Offer.InstanceType}"))}",
+            RegionId = lead.Region,
+            InstanceType = types.Count == 1 ? types[0] : null,
+            InstanceFamily = lead.InstanceFamily,
+            ProductDescription = lead.Platform,
+            PlanType = lead.PlanType,
+            OfferingId = o.OfferId,
+            PaymentOption = o.PaymentOption,
+            InstanceCount = machines,
+            Quantity = machines,
+            Unit = "Hours",
+            IsFlexible = lead.IsFlexible,
+            StartsAt = now,
+            EndsAt = now.AddMonths(o.TermMonths),
+            UpfrontCost = decimal.Round(members.Sum(m => m.Quantity * m.Offer.Offer.UpfrontPerUnit), 2),
+            RecurringHourlyCost = decimal.Round(members.Sum(m => m.Quantity * m.Offer.Offer.HourlyPerUnit), 6),
+            Currency = "USD",
+            State = "active",
+            Resources = resources,
         };
     }
 

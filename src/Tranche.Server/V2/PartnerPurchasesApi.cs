@@ -51,7 +51,7 @@ internal static class PartnerPurchasesApi
 
         partner.MapPost("/plans/purchase", Purchase)
             .WithSummary("Purchase a commitment plan")
-            .WithDescription("Buys every selected line item of the plan in the customer's cloud account. `confirm` must be `true`. 404 for a plan the org does not have; 409 when the plan is stale (older than 24 hours, replaced, or computed before newer billing data) or already purchased. An `Idempotency-Key` header makes a repeated request return the same purchase. Each line is recorded before the provider is called and carries an idempotency token derived from the purchase and line, so retries never buy twice. 201 with the purchase.")
+            .WithDescription("Buys every selected line item of the plan in the customer's cloud account. `confirm` must be `true`. 404 for a plan the org does not have; 409 when the plan is stale (older than 24 hours, replaced (a replaced plan nobody acted on reads `cancelled`), or computed before newer billing data) or already purchased. An `Idempotency-Key` header makes a repeated request return the same purchase. Each line is recorded before the provider is called and carries an idempotency token derived from the purchase and line, so retries never buy twice. 201 with the purchase.")
             .WithBody<PurchasePlanRequest>("application/json")
             .Produces<PurchaseResponse>(StatusCodes.Status201Created)
             .Produces<PurchaseResponse>()

@@ -172,6 +172,30 @@ public sealed class OfferCatalogModelTests
         Assert.StartsWith("broken.json", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Machine_types_with_gpus_are_sold_only_as_bundled_gcp_resource_commitments()
+    {
+        CatalogOffer Cud(string plan, int months, string? bundle) =>
+            MakeOffer("gcp", "us-central1", "g2-standard-4", 0.706832m, OfferKinds.CommittedUseDiscount, null, plan, months, PaymentOptions.NoUpfront, months == 12 ? 0.63m : 0.45m)
+                with { Bundle = bundle };
+        CatalogEntry G2(params CatalogOffer[] offers) =>
+            new("gcp", "us-central1", "g2-standard-4", "g2", "g2-standard", "Linux", null, 0.706832m, "USD", 4, 4, 16, offers) { Accelerator = new CatalogAccelerator("nvidia-l4", 1) };
+        IReadOnlyList<string> Problems(CatalogEntry entry) => OfferCatalogRules.Problems(Sample(entry));
+
+        var bundled = Cud(PlanTypes.Resource, 12, "GRAPHICS_OPTIMIZED");
+        Assert.Empty(Problems(G2(bundled, Cud(PlanTypes.Resource, 36, "GRAPHICS_OPTIMIZED"))));
+        Assert.Equal("gcp/us-central1/GRAPHICS_OPTIMIZED", bundled.BundleKey);
+        Assert.Null(Cud(PlanTypes.Resource, 12, null).BundleKey);
+
+        // GPUs are committed only with the vCPUs and memory of their series, in one commitment: no offer of their own.
+        Assert.Contains(Problems(G2(bundled, Cud(PlanTypes.Resource, 36, null))), p => p.Contains("must be bundled", StringComparison.Ordinal));
+        Assert.Contains(Problems(G2(bundled, Cud(PlanTypes.Flexible, 36, "GRAPHICS_OPTIMIZED"))), p => p.Contains("only GCP resource-based CUDs are bundled", StringComparison.Ordinal));
+        Assert.Contains(Problems(G2(bundled) with { Accelerator = new CatalogAccelerator("", 0) }), p => p.Contains("type and a positive count", StringComparison.Ordinal));
+        var awsBundled = Aws("eu-west-1", "c5.large", 0.085m);
+        Assert.Contains(Problems(awsBundled with { Offers = [awsBundled.Offers[0] with { Bundle = "GRAPHICS_OPTIMIZED" }] }),
+            p => p.Contains("only GCP resource-based CUDs are bundled", StringComparison.Ordinal));
+    }
+
     /// <summary>An offer drawn at random: on-demand rate, term, payment option, a target ratio and how the total is split.</summary>
     private sealed record Drawn(decimal OnDemand, int Months, string Payment, decimal Ratio, decimal UpfrontShare);
 

@@ -9,7 +9,9 @@ namespace Tranche.Providers.Sandbox.Catalog;
 /// The bundled offer catalog of the sandbox cloud: a versioned JSON file embedded in this assembly, read into an
 /// <see cref="OfferCatalog"/>. The file holds first-region on-demand prices, regional factors and per-family discount
 /// ratios (with the published figures they were read from); this loader turns them into explicit offers per instance
-/// type and region, and refuses a file with any bad entry, naming it. Nothing is fetched from the network.
+/// type and region, and refuses a file with any bad entry, naming it. A family may be priced in some regions only, and a
+/// GCP family may be bundled (GPU machine types: every offer is bought within one commitment per region and term, see
+/// <see cref="CatalogOffer.Bundle"/>). Nothing is fetched from the network.
 /// </summary>
 public static class SandboxCatalog
 {
@@ -144,6 +146,25 @@ public static class SandboxCatalog
             problems.Add($"{where}: source '{missing}' is not listed in 'sources'");
         }
 
+        // A bundled family is sold under one commitment type per region: the commitment plan names it.
+        var bundle = family.Bundled == true ? family.CommitmentPlan : null;
+        if (family.Bundled == true && (code != CloudProviders.Gcp || string.IsNullOrWhiteSpace(family.CommitmentPlan)))
+        {
+            problems.Add($"{where}: only a GCP family with a 'commitment_plan' can be bundled");
+        }
+
+        // A family priced in some of the provider's regions only (the sources quote those).
+        var regions = provider.Regions!.Where(r => !string.IsNullOrWhiteSpace(r.Region) && r.PriceFactor > 0).ToList();
+        if (family.Regions is { } only)
+        {
+            foreach (var unknown in only.Where(r => !regions.Any(p => p.Region == r)))
+            {
+                problems.Add($"{where}: region '{unknown}' is not one of the provider's regions");
+            }
+
+            regions = [.. regions.Where(r => only.Contains(r.Region!))];
+        }
+
         var rows = new List<(OfferRow Row, string Payment, decimal Ratio)>();
         foreach (var row in family.Offers ?? [])
         {
@@ -182,7 +203,7 @@ public static class SandboxCatalog
             problems.Add($"{where}: no offers");
         }
 
-        foreach (var region in provider.Regions!.Where(r => !string.IsNullOrWhiteSpace(r.Region) && r.PriceFactor > 0))
+        foreach (var region in regions)
         {
             var factor = region.PriceFactor!.Value;
             foreach (var size in family.Sizes ?? [])
@@ -207,13 +228,28 @@ public static class SandboxCatalog
                     continue;
                 }
 
+                CatalogAccelerator? accelerator = null;
+                if (size.AcceleratorType is not null || size.Accelerators is not null)
+                {
+                    if (string.IsNullOrWhiteSpace(size.AcceleratorType) || size.Accelerators is not > 0)
+                    {
+                        problems.Add($"{entryName}: attached GPUs need an accelerator_type and a positive accelerators count");
+                        continue;
+                    }
+
+                    accelerator = new CatalogAccelerator(size.AcceleratorType, size.Accelerators.Value);
+                }
+
                 var onDemand = decimal.Round(size.OnDemand.Value * factor, 6);
                 var offers = rows
-                    .Select(r => MakeOffer(provider, family, region.Region!, type, onDemand, r.Row, r.Payment, r.Ratio, OfferUnits.InstanceHours, type))
+                    .Select(r => MakeOffer(provider, family, region.Region!, type, onDemand, r.Row, r.Payment, r.Ratio, OfferUnits.InstanceHours, type) with { Bundle = bundle })
                     .ToList();
                 entries.Add(new CatalogEntry(
                     code, region.Region!, type, family.Family, size.SizeGroup ?? family.SizeGroup ?? family.Family, provider.Platform!,
-                    provider.Tenancy, onDemand, currency, normalization.Value, size.Vcpus.Value, size.MemoryGb.Value, offers));
+                    provider.Tenancy, onDemand, currency, normalization.Value, size.Vcpus.Value, size.MemoryGb.Value, offers)
+                {
+                    Accelerator = accelerator,
+                });
             }
 
             if (family.Resources is { } resources)
@@ -270,12 +306,13 @@ public static class SandboxCatalog
     private sealed record RegionRow(string? Region, string? Name, decimal? PriceFactor, string? Note);
 
     private sealed record FamilySection(
-        string? Family, string? SizeGroup, string? CommitmentPlan, List<string>? Sources, string? Copied, string? Derived,
-        ResourceRates? Resources, List<SizeRow>? Sizes, List<OfferRow>? Offers);
+        string? Family, string? SizeGroup, string? CommitmentPlan, bool? Bundled, List<string>? Regions, List<string>? Sources, string? Copied,
+        string? Derived, ResourceRates? Resources, List<SizeRow>? Sizes, List<OfferRow>? Offers);
 
     private sealed record ResourceRates(decimal? Vcpu, decimal? MemoryGb);
 
-    private sealed record SizeRow(string? InstanceType, string? SizeGroup, int? Vcpus, decimal? MemoryGb, decimal? IsfRatio, decimal? OnDemand);
+    private sealed record SizeRow(
+        string? InstanceType, string? SizeGroup, int? Vcpus, decimal? MemoryGb, decimal? IsfRatio, decimal? OnDemand, string? AcceleratorType, int? Accelerators);
 
     private sealed record OfferRow(string? Kind, string? OfferingClass, string? PlanType, int TermMonths, Dictionary<string, decimal>? Ratios);
 }

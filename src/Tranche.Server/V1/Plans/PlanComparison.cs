@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
@@ -44,9 +45,18 @@ public sealed record LineItemOfferComparisonTotalsResponse(CommitmentFinancialsR
 [ApiSchema("HypotheticalDelta")]
 public sealed record HypotheticalDeltaResponse(decimal MonthlyNetSavings, decimal MonthlyCommitmentCost, decimal UpfrontCost);
 
-/// <summary>How one line item lands in a what-if (<c>HypotheticalLineItem</c>), with the newer <c>actual_commitment_type</c>.</summary>
+/// <summary>How one line item lands in a what-if (<c>HypotheticalLineItem</c>), with the newer <c>actual_commitment_type</c> and <c>bundle_member</c>.</summary>
 [ApiSchema("HypotheticalLineItem")]
-public sealed record HypotheticalLineItemResponse(Guid LineItemId, string? ActualTerm, string? ActualPaymentOption, string ActualTermReason, string ActualCommitmentType);
+public sealed record HypotheticalLineItemResponse(
+    Guid LineItemId,
+    string? ActualTerm,
+    string? ActualPaymentOption,
+    [property: Description(
+        "Why the line item landed at actual_term: `exact_match` (the target is offered), `fallback_closest_shorter` (the longest offered term <= target with the same payment option), " +
+        "`no_alternative` (nothing qualified, kept at current), or `bundle_member` (newer Archera documentation): the line belongs to a bundle bought as one commitment with one term " +
+        "(GCP GPU machine types: the GPUs with the vCPUs and memory of their series) and takes the term its bundle landed on, where its own landing would differ.")]
+    string ActualTermReason,
+    string ActualCommitmentType);
 
 [ApiSchema("HypotheticalTotal")]
 public sealed record HypotheticalTotalResponse(
@@ -79,7 +89,7 @@ internal static class PlanComparison
         routes.MapGroup("/v1/org/{org_id}/commitment-plans").ForOrg().WithTags("Commitment Plans").WithApiErrors()
             .MapGet("/{plan_id}/comparison", Compare)
             .WithSummary("/commitment-plans/{plan_id}/comparison")
-            .WithDescription("Term and payment alternatives of the plan's line items (`line_item_ids`, default all selected), filtered by `payment_options` (default `no_upfront`) and `contract_terms` (default every term the candidates offer). `hypothetical_totals` has one entry per requested term and payment option; each line item lands on the target term when its offer exists there, else on the longest shorter term with the same payment option (`fallback_closest_shorter`), else stays as it is (`no_alternative`). Monthly figures use a 730-hour month; upfront amounts are one-time.")
+            .WithDescription("Term and payment alternatives of the plan's line items (`line_item_ids`, default all selected), filtered by `payment_options` (default `no_upfront`) and `contract_terms` (default every term the candidates offer). `hypothetical_totals` has one entry per requested term and payment option; each line item lands on the target term when its offer exists there, else on the longest shorter term with the same payment option (`fallback_closest_shorter`), else stays as it is (`no_alternative`). Line items bought as one commitment (a bundle: GCP GPU machine types of one series, region, term and payment option, whose commitment holds the GPUs with the vCPUs and memory) land together on one term: the bundle's lead (its largest commitment) lands by the rule over the terms every member offers, and a member whose own landing would differ takes that term with `bundle_member`. Monthly figures use a 730-hour month; upfront amounts are one-time.")
             .Produces<LineItemOfferComparisonResponse>();
     }
 
@@ -131,7 +141,7 @@ internal static class PlanComparison
         {
             foreach (var payment in payments)
             {
-                var landed = options.Values.Select(o => Land(o.Item, o.Current, o.All, term, payment)).ToList();
+                var landed = LandAll([.. options.Values], term, payment);
                 var totals = Totals(landed.Select(l => l.Candidate.Economics));
                 hypotheticals.Add(new HypotheticalTotalResponse(
                     term, payment, totals.Financials, totals.Upfront,
@@ -149,6 +159,53 @@ internal static class PlanComparison
         catalog.OffersFor(current.Offer.Provider, current.Region, current.InstanceType ?? "")
             .Where(o => o.Offer.Kind == current.Offer.Kind && o.OfferingClass == current.OfferingClass && o.PlanType == current.PlanType && o.Offer.Unit == item.Unit)
             .OrderBy(o => o.Offer.TermMonths).ThenBy(o => o.Offer.PaymentOption, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Lands every line item on a target term and payment option, in the order given. A line item on its own lands by
+    /// the documented fallback (<see cref="Land"/>). The line items of one bundle (<see cref="BundleOf"/>) would be
+    /// bought as one commitment, which has one term, so they land together: the bundle's lead, the member with the
+    /// largest monthly commitment, lands by the fallback over the terms and payment options every member offers, and a
+    /// member whose own landing differs takes the lead's term and payment option with <c>bundle_member</c>. A bundle
+    /// never splits across terms.
+    /// </summary>
+    private static List<(PlanLineItemRecord Item, Candidate Candidate, string Reason)> LandAll(
+        List<(PlanLineItemRecord Item, Candidate Current, List<Candidate> All)> lines, string term, string payment)
+    {
+        var landed = new Dictionary<Guid, (PlanLineItemRecord Item, Candidate Candidate, string Reason)>();
+        foreach (var line in lines.Where(l => BundleOf(l.Current) is null))
+        {
+            landed[line.Item.Id] = Land(line.Item, line.Current, line.All, term, payment);
+        }
+
+        foreach (var bundle in lines.Where(l => BundleOf(l.Current) is not null).GroupBy(l => BundleOf(l.Current), StringComparer.Ordinal))
+        {
+            var members = bundle.ToList();
+            var lead = members.OrderByDescending(m => m.Current.Economics.MonthlyCost).ThenBy(m => m.Item.Id).First();
+            // Members share their current term and payment option (the bundle key has them), so the current offer is always common.
+            var common = members.Select(m => m.All.Select(Shape).ToHashSet()).Aggregate((a, b) => { a.IntersectWith(b); return a; });
+            var leading = Land(lead.Item, lead.Current, [.. lead.All.Where(c => common.Contains(Shape(c)))], term, payment);
+            landed[lead.Item.Id] = leading;
+            foreach (var member in members.Where(m => m.Item.Id != lead.Item.Id))
+            {
+                var own = Land(member.Item, member.Current, member.All, term, payment);
+                landed[member.Item.Id] = Shape(own.Candidate) == Shape(leading.Candidate)
+                    ? own
+                    : (member.Item, member.All.First(c => Shape(c) == Shape(leading.Candidate)), "bundle_member");
+            }
+        }
+
+        return [.. lines.Select(l => landed[l.Item.Id])];
+
+        static (int Months, string Payment) Shape(Candidate c) => (c.Offer.Offer.TermMonths, c.Offer.Offer.PaymentOption);
+    }
+
+    /// <summary>
+    /// The commitment a line item is bought within together with others, or null when it is bought on its own: the
+    /// offer's bundle (provider, region, GCP commitment type) with its term and payment option, since line items already
+    /// on different terms are different commitments.
+    /// </summary>
+    private static string? BundleOf(Candidate current) =>
+        current.Offer.BundleKey is { } key ? $"{key}/{current.Offer.Offer.TermMonths}/{current.Offer.Offer.PaymentOption}" : null;
 
     /// <summary>The documented fallback: the target term if offered with the payment option, else the longest shorter one, else the current offer.</summary>
     private static (PlanLineItemRecord Item, Candidate Candidate, string Reason) Land(PlanLineItemRecord item, Candidate current, List<Candidate> all, string term, string payment)

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
@@ -18,6 +19,10 @@ public sealed record CommitmentPlanResponse(
     Guid OrgId,
     DateTime CreatedAt,
     bool IsCalculating,
+    [property: Description(
+        "`new` when computed; `in_progress` while it is being bought, then `completed`, or `needs_review` when a line failed; " +
+        "`cancelled` (newer Archera documentation) when a newer computation replaced it before anyone acted on it. " +
+        "The published `reviewed`, `scheduled` and `draft` are not produced.")]
     string Status,
     string? MaxTerm,
     decimal CoveredOndemandCostHourly,
@@ -135,11 +140,12 @@ internal static class PlansApi
 
         plans.MapGet("/{plan_id}", Get)
             .WithSummary("/commitment-plans/{plan_id}")
+            .WithDescription("A plan by id, current or replaced: replaced plans stay readable because purchases point at them. `status` is `new`, `in_progress`, `completed` or `needs_review` as the plan is bought; a plan replaced by a newer computation (newer billing data, the periodic refresh) before anyone acted on it is `cancelled`, and cannot be bought.")
             .Produces<CommitmentPlanResponse>();
 
         plans.MapPost("/{plan_id}/apply", Apply)
             .WithSummary("/commitment-plans/{plan_id}/apply")
-            .WithDescription("Buys the plan's selected line items in the org's cloud account (the sandbox cloud until a real account is connected) and answers with the plan, whose status moves to `in_progress` and then `completed` (or `needs_review` when a line failed). 404 for a plan the org does not have; 409 when it is stale (older than 24 hours, replaced, or computed before newer billing data), already purchased, or has nothing to buy. Every line is recorded before the provider is called and carries an idempotency token, so nothing is bought twice; the purchase is listed under `/v2/org/{org_id}/partners/purchases` for partners.")
+            .WithDescription("Buys the plan's selected line items in the org's cloud account (the sandbox cloud until a real account is connected) and answers with the plan, whose status moves to `in_progress` and then `completed` (or `needs_review` when a line failed). 404 for a plan the org does not have; 409 when it is stale (older than 24 hours, replaced (a replaced plan nobody acted on reads `cancelled`), or computed before newer billing data), already purchased, or has nothing to buy. Every line is recorded before the provider is called and carries an idempotency token, so nothing is bought twice; the purchase is listed under `/v2/org/{org_id}/partners/purchases` for partners.")
             .Produces<CommitmentPlanResponse>()
             .Produces<ApiErrorResponse>(StatusCodes.Status409Conflict);
 
