@@ -159,9 +159,7 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
 
         foreach (var line in lines)
         {
-            line.State = PurchaseLineStates.Submitted;
-            line.SubmittedAt = now();
-            line.Attempts++;
+            MarkSubmitted(line, now());
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -228,9 +226,7 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
             return;
         }
 
-        line.State = PurchaseLineStates.Submitted;
-        line.SubmittedAt = now();
-        line.Attempts++;
+        MarkSubmitted(line, now());
         await db.SaveChangesAsync(cancellationToken);
 
         string orderId;
@@ -293,6 +289,14 @@ public sealed class PurchaseLedger(TrancheDbContext db, SandboxMarket market, Of
 
         line.ProviderOrderId = orderId;
         await FinishAsync(line, orderId, null, now, cancellationToken);
+    }
+
+    /// <summary>Recorded before the provider is called, so a crash from here on is recovered, never ordered blind.</summary>
+    private static void MarkSubmitted(PurchaseLineRecord line, DateTime now)
+    {
+        line.State = PurchaseLineStates.Submitted;
+        line.SubmittedAt = now;
+        line.Attempts++;
     }
 
     private Task FinishAsync(PurchaseLineRecord line, string? orderId, string? error, Func<DateTime> now, CancellationToken cancellationToken) =>
