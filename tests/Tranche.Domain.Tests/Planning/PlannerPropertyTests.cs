@@ -183,4 +183,19 @@ public sealed class PlannerPropertyTests
         Assert.Equal(first.Defaults.Select(p => p.Risk), second.Defaults.Select(p => p.Risk));
         Assert.Equal(1000, first.Defaults[0].Risk.Paths);
     }
+
+    [Fact]
+    public void Pool_risks_add_up_to_the_plan_and_cover_every_pool_bought()
+    {
+        var pools = TraceSet.Generate("shutting-down", 3);
+        var request = new PlanRequest(TraceSet.GeneratedPlanDates[0], pools.Select(p => p with { Quantity = p.Quantity[..(730 * 24)] }).ToList(), new PlanSettings());
+
+        foreach (var plan in Planner.Plan(request).Defaults.Where(p => !p.IsEmpty))
+        {
+            Assert.Equal(plan.LineItems.Select(l => l.Pool).Distinct().Order(), plan.PoolRisks.Select(r => r.Pool).Order());
+            Assert.Equal(plan.Risk.ExpectedNetSavings, plan.PoolRisks.Sum(r => r.ExpectedNetSavings), 1e-6 * Math.Max(1, Math.Abs(plan.Risk.ExpectedNetSavings)));
+            // A plan loses only on paths where some pool loses, so it is never likelier to lose than all its pools together.
+            Assert.True(plan.Risk.LossProbability <= plan.PoolRisks.Sum(r => r.LossProbability) + 1e-12);
+        }
+    }
 }
