@@ -52,13 +52,15 @@ internal static class Sizing
             var mid = (k + 0.5) * width;
             var age = model.LevelAgeHours(model.ExistingNow + mid);
             ages[k] = age;
+            // Ages are whole days, so neighbouring bands mostly share one: their survival row is the same.
+            var sameAge = k > 0 && ages[k - 1] == age;
             for (var m = 0; m < months; m++)
             {
                 var t = Offer.HoursPerMonth * (m + 0.5);
                 // Growth is left to later purchases made with newer data; a decline seen in the history is assumed to go on.
                 var declined = -decline * (t / 24 + settings.LookbackDays / 2.0);
                 share[k * months + m] = model.ShareAbove(existing[m] + mid + declined);
-                alive[k * months + m] = model.Survival(age, t);
+                alive[k * months + m] = sameAge ? alive[(k - 1) * months + m] : model.Survival(age, t);
             }
         }
 
