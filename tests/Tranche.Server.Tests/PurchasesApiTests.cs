@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Tranche.Data;
 using Tranche.Domain.Offers;
 using Tranche.Ingest;
+using Tranche.Domain.Planning;
+using Tranche.Providers.Plans;
 using Tranche.Providers.Purchasing;
 using Tranche.Providers.Sandbox;
 using Tranche.Providers.Sandbox.Catalog;
@@ -25,6 +27,27 @@ public abstract class PurchasesApiTests<TFixture>(TFixture fixture) : ApiTests<T
     }
 
     private static string Body(object? planId, object? confirm) => JsonSerializer.Serialize(new Dictionary<string, object?> { ["plan_id"] = planId, ["confirm"] = confirm });
+
+    [Fact]
+    public async Task A_plan_computed_right_after_a_purchase_counts_what_was_bought_before_the_bill_shows_it()
+    {
+        var (tenants, _, plan) = await PlanToBuyAsync();
+        using var partner = Server.Client(tenants.Partner.Key);
+        var name = plan.GetProperty("plan").GetProperty("name").GetString();
+        var bought = plan.GetProperty("line_items").EnumerateArray().GroupBy(l => l.GetProperty("pool").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Sum(l => l.GetProperty("quantity").GetInt32()));
+        var purchase = await (await partner.PostJsonAsync($"/v2/org/{tenants.Child.Id}/partners/plans/purchase", Body(plan.GetProperty("plan").GetProperty("id").GetString(), true))).JsonAsync();
+        Assert.Equal("succeeded", purchase.GetProperty("status").GetString());
+
+        // No billing data has arrived since: only the inventory knows about the new commitments.
+        await using var db = Server.Db(tenants.Child.Id);
+        var catalog = Server.App.Services.GetRequiredService<OfferCatalog>();
+        var again = await PlanGeneration.ComputeAsync(db, tenants.Child.Id, "aws", catalog, new PlanSettings(), DateTime.UtcNow, Cancel);
+        var same = again.Single(p => p.Name == name);
+        var lines = await db.PlanLineItems.Where(i => i.PlanId == same.Id).ToListAsync(Cancel);
+        var rebought = lines.Where(l => bought.ContainsKey(l.PoolKey)).Sum(l => l.SelectedQuantity);
+        Assert.True(rebought <= bought.Values.Sum() / 2, $"{rebought} units bought again on pools that just got {bought.Values.Sum()}");
+    }
 
     [Fact]
     public async Task A_confirmed_purchase_buys_every_line_once_and_the_commitments_appear_at_once()

@@ -138,6 +138,7 @@ public static class PlanGeneration
         var ends = await db.Commitments.AsNoTracking().Where(c => c.Provider == provider)
             .ToDictionaryAsync(c => c.ProviderCommitmentId, c => c.EndsAt, StringComparer.Ordinal, cancellationToken);
         var planAtTime = planAt.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var unbilled = await UnbilledCoverageAsync(db, provider, series, coverage.Select(c => c.CommitmentId).Distinct().Where(billed.ContainsKey).Select(id => billed[id]), planAtTime, cancellationToken);
 
         // What the commitments in force at the plan time cost per hour, recurring fee plus upfront spread over the term:
         // paid before the plan and after it alike.
@@ -155,7 +156,8 @@ public static class PlanGeneration
             [.. catalog.OffersFor(provider, s.Region, s.InstanceType).Where(o => o.Offer.Unit == OfferUnits.InstanceHours).Select(o => o.Offer)],
             [.. s.CoveredByCommitment.Where(c => c.Value > 0).Select(c => new ExistingCommitment(
                 c.Value,
-                billed.TryGetValue(c.Key, out var id) && ends.TryGetValue(id, out var end) ? end : DateTime.MaxValue))]))], settings);
+                billed.TryGetValue(c.Key, out var id) && ends.TryGetValue(id, out var end) ? end : DateTime.MaxValue)),
+             .. unbilled.GetValueOrDefault(s.Key, [])]))], settings);
         var plans = Planner.Plan(request);
 
         // The new set replaces the current one in one transaction, begun only now that the planning is done: readers
@@ -193,6 +195,44 @@ public static class PlanGeneration
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return records;
+    }
+
+    /// <summary>
+    /// Instance commitments in force (or bought to start) that billing has not shown covering anything yet, by pool:
+    /// a purchase made an hour ago appears in the bill a day or so later, and until then the plan must still count it,
+    /// or the next plan (and the next automation run) would buy the same units again.
+    /// </summary>
+    /// <remarks>
+    /// Spend commitments (Savings Plans, flexible CUDs) and bundles over several machine types name no single pool;
+    /// they are counted once billing shows what they cover.
+    /// </remarks>
+    private static async Task<Dictionary<string, List<ExistingCommitment>>> UnbilledCoverageAsync(
+        TrancheDbContext db, string provider, Dictionary<string, PoolSeries> series, IEnumerable<string> billedInWeek, DateTime planAt, CancellationToken cancellationToken)
+    {
+        var seen = billedInWeek.ToHashSet(StringComparer.Ordinal);
+        var candidates = await db.Commitments.AsNoTracking()
+            .Where(c => c.Provider == provider && c.InstanceType != null && c.RegionId != null && c.Unit == "Hours" && c.EndsAt > planAt
+                && c.ProviderState != ProviderCommitmentStates.Cancelled && c.ProviderState != ProviderCommitmentStates.Removed)
+            .Select(c => new { c.ProviderCommitmentId, c.RegionId, c.InstanceType, c.InstanceCount, c.Quantity, c.EndsAt })
+            .ToListAsync(cancellationToken);
+        var byPool = new Dictionary<string, List<ExistingCommitment>>(StringComparer.Ordinal);
+        foreach (var c in candidates.Where(c => !seen.Contains(c.ProviderCommitmentId)))
+        {
+            var key = $"{provider}/{c.RegionId}/{c.InstanceType}";
+            if (!series.ContainsKey(key))
+            {
+                continue;
+            }
+
+            if (!byPool.TryGetValue(key, out var list))
+            {
+                byPool[key] = list = [];
+            }
+
+            list.Add(new ExistingCommitment(c.InstanceCount ?? c.Quantity, c.EndsAt));
+        }
+
+        return byPool;
     }
 
     /// <summary>
