@@ -39,6 +39,13 @@ public sealed class AutomationPolicy : IOrgOwned
 
     public int? MaxTermMonths { get; set; }
 
+    /// <summary>
+    /// Buy in rungs: each run buys 1/N of every line the plan recommends at that moment (whole units, at least one),
+    /// and the next run plans again from newer data with what was bought counted, so purchases (and their expiries)
+    /// are spread over runs and later rungs use newer data. Null or 1: the whole plan at once.
+    /// </summary>
+    public int? LadderRungs { get; set; }
+
     /// <summary>Comma-separated commitment types the policy may buy (e.g. <c>savings_plan,reserved_instance</c>); null for any.</summary>
     public string? AllowedCommitmentTypes { get; set; }
 

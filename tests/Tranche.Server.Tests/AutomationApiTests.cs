@@ -113,6 +113,44 @@ public abstract class AutomationApiTests<TFixture>(TFixture fixture) : ApiTests<
     }
 
     [Fact]
+    public async Task A_ladder_buys_one_rung_per_run_and_the_next_rung_from_a_plan_that_counts_the_first()
+    {
+        var (tenants, _) = await Server.CustomerWithAwsBillingAsync();
+        using var partner = Server.Client(tenants.Partner.Key);
+        var url = $"/v2/org/{tenants.Child.Id}/partners/automation-policy";
+        var policy = (Dictionary<string, object?>)BuyHighSavings();
+        policy["ladder_rungs"] = 2;
+        var set = await (await partner.PutAsync(url, Policy(policy), Cancel)).JsonAsync();
+        Assert.Equal(2, set.GetProperty("ladder_rungs").GetInt32());
+
+        var first = Assert.Single((await (await partner.PostAsync(url + "/run", null, Cancel)).JsonAsync()).EnumerateArray());
+        Assert.Equal("purchased", first.GetProperty("decision").GetString());
+        Assert.Contains("rung", first.GetProperty("reason").GetString());
+        var planned = await (await partner.GetAsync($"/v1/org/{tenants.Child.Id}/commitment-plans/{first.GetProperty("plan_id").GetString()}/line-items?page_size=100", Cancel)).JsonAsync();
+        var wanted = planned.EnumerateArray().ToDictionary(l => l.GetProperty("id").GetString()!, l => l.GetProperty("selected_quantity").GetDouble());
+        Assert.True(wanted.Values.Sum() >= 2, "the test needs a plan of at least two units");
+        var rung = await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/purchases/{first.GetProperty("purchase_id").GetString()}", Cancel)).JsonAsync();
+        var lines = rung.GetProperty("line_items").EnumerateArray().ToList();
+        Assert.All(lines, l => Assert.Equal((int)Math.Ceiling(wanted[l.GetProperty("plan_line_item_id").GetString()!] / 2), l.GetProperty("quantity").GetInt32()));
+        var firstUnits = lines.Sum(l => l.GetProperty("quantity").GetInt32());
+        Assert.True(firstUnits < wanted.Values.Sum());
+
+        // A day on, the plans are computed again: the first rung counts as owned, so the second rung comes out of what is left.
+        await using (var db = Server.Db(tenants.Child.Id))
+        {
+            await db.CommitmentPlans.Where(p => p.SupersededAt == null).ExecuteUpdateAsync(set => set.SetProperty(p => p.CreatedAt, p => p.CreatedAt.AddHours(-13)), Cancel);
+        }
+
+        var second = Assert.Single((await (await partner.PostAsync(url + "/run", null, Cancel)).JsonAsync()).EnumerateArray());
+        Assert.NotEqual(first.GetProperty("plan_id").GetString(), second.GetProperty("plan_id").GetString());
+        var secondUnits = second.GetProperty("decision").GetString() == "purchased"
+            ? (await (await partner.GetAsync($"/v2/org/{tenants.Child.Id}/partners/purchases/{second.GetProperty("purchase_id").GetString()}", Cancel)).JsonAsync())
+                .GetProperty("line_items").EnumerateArray().Sum(l => l.GetProperty("quantity").GetInt32())
+            : 0;
+        Assert.InRange(firstUnits + secondUnits, firstUnits, (int)wanted.Values.Sum());
+    }
+
+    [Fact]
     public async Task A_plan_that_breaks_a_rule_is_not_bought_and_the_run_says_which_rule()
     {
         var (tenants, _) = await Server.CustomerWithAwsBillingAsync();

@@ -166,8 +166,19 @@ public static class AutomationRunner
 
         var lines = plan is null ? [] : await db.PlanLineItems.AsNoTracking()
             .Where(i => i.PlanId == plan.Id && i.IsSelected && i.SelectedQuantity > 0).ToListAsync(cancellationToken);
+        // A ladder buys one rung of the plan per run: the rules weigh what this run would buy.
+        var share = policy.LadderRungs is > 1 and var rungs ? 1.0 / rungs : 1.0;
+        var fullSavings = plan?.MonthlySavings ?? 0;
+        var fullMonthly = lines.Sum(l => l.MonthlyCost);
+        foreach (var line in lines)
+        {
+            PurchaseOrders.ScaleToRung(line, share);
+        }
+
+        var rungMonthly = lines.Sum(l => l.MonthlyCost);
         var weighed = plan is null ? null : new AutomationPlan(
-            plan.Name, plan.MonthlySavings, plan.LossProbability, [.. lines.Select(l => new AutomationLine(l.OfferType, l.TermMonths, l.UpfrontCost, l.MonthlyCost))]);
+            plan.Name, fullMonthly > 0 ? fullSavings * rungMonthly / fullMonthly : fullSavings, plan.LossProbability,
+            [.. lines.Select(l => new AutomationLine(l.OfferType, l.TermMonths, l.UpfrontCost, l.MonthlyCost))]);
         var verdict = AutomationRules.Decide(LimitsOf(policy), weighed);
         run.PlanId = plan?.Id;
         run.Figures = weighed is null ? null : JsonSerializer.Serialize(new
@@ -179,6 +190,8 @@ public static class AutomationRunner
             upfront = lines.Sum(l => l.UpfrontCost),
             monthly_commitment = lines.Sum(l => l.MonthlyCost),
             max_term_months = lines.Count == 0 ? 0 : lines.Max(l => l.TermMonths),
+            ladder_rungs = policy.LadderRungs,
+            units = lines.Sum(l => l.SelectedQuantity),
         }, s_figures);
 
         switch (verdict.Outcome)
@@ -195,7 +208,7 @@ public static class AutomationRunner
                 return;
         }
 
-        var (purchase, refusal) = await PurchaseOrders.CreateAsync(db, orgId, plan!.Id, $"automation-run:{run.Id}", ActorOf(policy), now, cancellationToken);
+        var (purchase, refusal) = await PurchaseOrders.CreateAsync(db, orgId, plan!.Id, $"automation-run:{run.Id}", ActorOf(policy), now, cancellationToken, share);
         if (refusal is not null)
         {
             db.ChangeTracker.Clear();
@@ -206,8 +219,9 @@ public static class AutomationRunner
 
         var done = await PurchaseRunner.RunAsync(context.Database, db, orgId, purchase!.Id, context.Catalog, context.Faults, context.Time, cancellationToken);
         run.PurchaseId = done.Id;
+        var reason = share < 1 ? $"{verdict.Reason} One rung of a {policy.LadderRungs}-rung ladder: {lines.Sum(l => l.SelectedQuantity)} of the plan's units; the next run plans again from newer data." : verdict.Reason;
         Finish(run, done.Status == PurchaseStates.Succeeded ? AutomationDecisions.Purchased : AutomationDecisions.Failed,
-            done.Status == PurchaseStates.Succeeded ? verdict.Reason : $"{verdict.Reason} The purchase ended {done.Status}: see purchase {done.Id} for each line.", context.Time);
+            done.Status == PurchaseStates.Succeeded ? reason : $"{reason} The purchase ended {done.Status}: see purchase {done.Id} for each line.", context.Time);
     }
 
     public static AutomationLimits LimitsOf(AutomationPolicy policy) => new(

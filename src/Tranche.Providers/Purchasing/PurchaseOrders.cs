@@ -16,8 +16,9 @@ public static class PurchaseOrders
     /// <summary>A plan older than this is stale: prices and usage move.</summary>
     public static readonly TimeSpan PlanLifetime = TimeSpan.FromHours(24);
 
+    /// <summary>The purchase of a plan, or why not; <paramref name="share"/> is the share of every line to buy: 1 for the whole plan, less for one rung of a ladder (<see cref="ScaleToRung"/>).</summary>
     public static async Task<(PurchaseRecord? Purchase, PurchaseRefusal? Refusal)> CreateAsync(
-        TrancheDbContext db, Guid orgId, Guid planId, string? idempotencyKey, Actor actor, DateTime now, CancellationToken cancellationToken)
+        TrancheDbContext db, Guid orgId, Guid planId, string? idempotencyKey, Actor actor, DateTime now, CancellationToken cancellationToken, double share = 1)
     {
         var plan = await db.CommitmentPlans.SingleOrDefaultAsync(p => p.Id == planId, cancellationToken);
         if (plan is null)
@@ -52,6 +53,11 @@ public static class PurchaseOrders
         if (items.Count == 0)
         {
             return (null, new PurchaseRefusal("plan_empty", $"Plan {planId} ({plan.Name}) has nothing to buy."));
+        }
+
+        foreach (var item in items)
+        {
+            ScaleToRung(item, share);
         }
 
         if (await GuardrailAsync(db, plan, items, now, cancellationToken) is { } broken)
@@ -92,6 +98,35 @@ public static class PurchaseOrders
         }
 
         return (purchase, null);
+    }
+
+    /// <summary>
+    /// One rung of a ladder: <paramref name="share"/> of the line, in whole units and at least one (a spend commitment:
+    /// that share of its hourly amount), with its costs in proportion. Only for rows read untracked: it changes what
+    /// this purchase buys, never the plan.
+    /// </summary>
+    public static void ScaleToRung(PlanLineItemRecord item, double share)
+    {
+        if (share >= 1 || item.SelectedQuantity <= 0)
+        {
+            return;
+        }
+
+        decimal factor;
+        if (item.SelectedCommitment > 0)
+        {
+            factor = (decimal)share;
+            item.SelectedCommitment = Math.Max(0.001m, decimal.Round(item.SelectedCommitment * factor, 3));
+        }
+        else
+        {
+            var units = Math.Clamp((int)Math.Ceiling(item.SelectedQuantity * share - 1e-9), 1, item.SelectedQuantity);
+            factor = units / (decimal)item.SelectedQuantity;
+            item.SelectedQuantity = units;
+        }
+
+        item.UpfrontCost = decimal.Round(item.UpfrontCost * factor, 2);
+        item.MonthlyCost = decimal.Round(item.MonthlyCost * factor, 6);
     }
 
     /// <summary>The first of the org's guardrails the plan would break, with the limit and the figure that broke it.</summary>

@@ -25,7 +25,8 @@ public sealed record AutomationPolicyBody(
     bool? RenewExpiring,
     int? RenewalLeadDays,
     string? ApprovalMode,
-    bool? Enabled) : IValidatedRequest
+    bool? Enabled,
+    int? LadderRungs = null) : IValidatedRequest
 {
     public static readonly IReadOnlyList<string> Plans = [PlanKinds.Recommended, PlanKinds.Balanced, PlanKinds.HighSavings];
 
@@ -83,6 +84,11 @@ public sealed record AutomationPolicyBody(
             errors.Add("json", "max_term_months", "Must be between 1 and 60.");
         }
 
+        if (LadderRungs is < 1 or > 12)
+        {
+            errors.Add("json", "ladder_rungs", "Must be between 1 and 12: each run buys 1/N of what the plan recommends then.");
+        }
+
         if (RenewalLeadDays is < 1 or > 180)
         {
             errors.Add("json", "renewal_lead_days", "Must be between 1 and 180.");
@@ -99,7 +105,7 @@ public sealed record AutomationPolicyResponse(
     Guid Id, Guid OrgId, string Scope, string Name, string Schedule, string TimeZone, DateTime? NextRunAt, string Plan, IReadOnlyList<string>? Providers,
     decimal? MinNetMonthlySavings, double? MaxLossProbability, decimal? MaxUpfront, decimal? MaxMonthlyCommitment, int? MaxTermMonths,
     IReadOnlyList<string>? AllowedCommitmentTypes, bool RenewExpiring, int RenewalLeadDays, string ApprovalMode, bool Enabled, DateTime CreatedAt, DateTime UpdatedAt,
-    string UpdatedBy);
+    string UpdatedBy, int LadderRungs);
 
 public sealed record AutomationRunResponse(
     Guid Id, Guid PolicyId, Guid OrgId, string Trigger, DateTime ScheduledFor, DateTime StartedAt, DateTime? FinishedAt, string Decision, string Reason,
@@ -121,7 +127,9 @@ internal static class AutomationApi
         "buys a commitment type outside `allowed_commitment_types` (`ri`, `savings_plan`, `cud`), a term over `max_term_months`, more than `max_upfront` upfront " +
         "or more than `max_monthly_commitment` a month; the org's purchase guardrails apply on top. `renew_expiring` runs the policy early, " +
         "`renewal_lead_days` (default 14) before an active commitment ends, so its replacement is bought before coverage lapses. " +
-        "`approval_mode` `auto_purchase` (default) buys; `notify_only` records the run and raises `automation.approval_requested`. Needs an admin key.";
+        "`approval_mode` `auto_purchase` (default) buys; `notify_only` records the run and raises `automation.approval_requested`. " +
+        "`ladder_rungs` N (1 to 12, default 1) buys in rungs: each run buys 1/N of every line the plan recommends then (whole units, at least one), " +
+        "and the next run plans again from newer data with what was bought counted, so purchases and their expiries are spread over the runs. Needs an admin key.";
 
     public static void MapAutomation(this IEndpointRouteBuilder routes)
     {
@@ -198,6 +206,7 @@ internal static class AutomationApi
         policy.MaxUpfront = body.MaxUpfront;
         policy.MaxMonthlyCommitment = body.MaxMonthlyCommitment;
         policy.MaxTermMonths = body.MaxTermMonths;
+        policy.LadderRungs = body.LadderRungs is > 1 ? body.LadderRungs : null;
         policy.AllowedCommitmentTypes = PolicyLists.Csv(body.AllowedCommitmentTypes);
         policy.RenewExpiring = body.RenewExpiring ?? false;
         policy.RenewalLeadDays = body.RenewalLeadDays ?? 14;
@@ -303,7 +312,7 @@ internal static class AutomationApi
         return new AutomationPolicyResponse(
             p.Id, p.OrgId, p.Scope, p.Name, p.Schedule, p.TimeZone, next, p.Plan, PolicyLists.List(p.Providers), p.MinNetMonthlySavings, p.MaxLossProbability, p.MaxUpfront,
             p.MaxMonthlyCommitment, p.MaxTermMonths, PolicyLists.List(p.AllowedCommitmentTypes), p.RenewExpiring, p.RenewalLeadDays, p.ApprovalMode, p.Enabled, p.CreatedAt,
-            p.UpdatedAt, p.UpdatedBy);
+            p.UpdatedAt, p.UpdatedBy, p.LadderRungs ?? 1);
     }
 
     internal static AutomationRunResponse ToResponse(AutomationRun r)

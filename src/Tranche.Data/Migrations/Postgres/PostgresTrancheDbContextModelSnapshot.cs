@@ -160,6 +160,10 @@ namespace Tranche.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("enabled");
 
+                    b.Property<int?>("LadderRungs")
+                        .HasColumnType("integer")
+                        .HasColumnName("ladder_rungs");
+
                     b.Property<double?>("MaxLossProbability")
                         .HasColumnType("double precision")
                         .HasColumnName("max_loss_probability");

@@ -155,6 +155,10 @@ namespace Tranche.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("enabled");
 
+                    b.Property<int?>("LadderRungs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ladder_rungs");
+
                     b.Property<double?>("MaxLossProbability")
                         .HasColumnType("REAL")
                         .HasColumnName("max_loss_probability");
