@@ -294,11 +294,6 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         }
 
         Resources = seen;
-        await _writer.WriteAsync("billed_resources",
-            ["id", "org_id", "provider", "provider_resource_id", "name", "resource_type", "service_name", "service_category", "region_id",
-             "availability_zone", "billing_account_id", "sub_account_id", "sku_id", "instance_type", "platform", "unit", "is_spot", "tags",
-             "created_at", "updated_at"],
-            newResources, cancellationToken);
         // Half a million rows for a large month. The resources of each period are numbered first (a few tens of
         // thousands), so the days are grouped, sorted and read on that number instead of four strings, and the
         // period and resource ids come from an array. Nano-units are made here, not in DuckDB, where scaling a 128-bit
@@ -356,13 +351,23 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             };
         });
 
-        // The rows come ordered, so each resource's month is folded into one row as it streams past.
-        await _writer.WriteAsync("resource_periods",
-            ["org_id", "billing_period_id", "resource_id", "first_day", "days", "first_usage_day", "last_usage_day", "daily_presence", "daily_quantity",
-             "daily_covered_quantity", "daily_usage_hours", "daily_list_cost", "daily_billed_cost", "daily_effective_cost", "daily_covered_list_cost",
-             "daily_covered_effective_cost", "daily_spot_cost"],
-            ResourcePeriods(days),
-            cancellationToken);
+        // The rows come ordered, so each resource's month is folded into one row as it streams past. DuckDB groups and
+        // sorts them (on both cores) while the new resources are inserted, and folds them while their months are.
+        using (var periods = new ReadAhead(ResourcePeriods(days), cancellationToken))
+        {
+            await _writer.WriteAsync("billed_resources",
+                ["id", "org_id", "provider", "provider_resource_id", "name", "resource_type", "service_name", "service_category", "region_id",
+                 "availability_zone", "billing_account_id", "sub_account_id", "sku_id", "instance_type", "platform", "unit", "is_spot", "tags",
+                 "created_at", "updated_at"],
+                newResources, cancellationToken);
+            await _writer.WriteAsync("resource_periods",
+                ["org_id", "billing_period_id", "resource_id", "first_day", "days", "first_usage_day", "last_usage_day", "daily_presence", "daily_quantity",
+                 "daily_covered_quantity", "daily_usage_hours", "daily_list_cost", "daily_billed_cost", "daily_effective_cost", "daily_covered_list_cost",
+                 "daily_covered_effective_cost", "daily_spot_cost"],
+                periods.Rows(),
+                cancellationToken);
+        }
+
         Execute("DROP TABLE resource_keys");
 
         // Resources seen before: this load is the latest news of them.
@@ -422,6 +427,64 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         while (reader.Read())
         {
             yield return next();
+        }
+    }
+
+    /// <summary>
+    /// Rows made on a worker thread from the moment this is created, a bounded number ahead of the caller: DuckDB
+    /// works on a query and the rows are read and folded while the caller writes to the store. Disposing stops the
+    /// worker and waits for it, so the DuckDB reader it holds is never left in use, whether the caller finished or failed.
+    /// </summary>
+    private sealed class ReadAhead : IDisposable
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly System.Collections.Concurrent.BlockingCollection<object?[]> _queue = new(boundedCapacity: 1024);
+        private readonly Task _worker;
+
+        public ReadAhead(IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+        {
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _worker = Task.Run(() =>
+            {
+                try
+                {
+                    foreach (var row in rows)
+                    {
+                        _queue.Add(row, _stop.Token);
+                    }
+                }
+                finally
+                {
+                    _queue.CompleteAdding();
+                }
+            }, CancellationToken.None);
+        }
+
+        /// <summary>The rows in order; ends with the worker's exception if it failed.</summary>
+        public IEnumerable<object?[]> Rows()
+        {
+            foreach (var row in _queue.GetConsumingEnumerable(_stop.Token))
+            {
+                yield return row;
+            }
+
+            _worker.GetAwaiter().GetResult();
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            try
+            {
+                _worker.Wait(CancellationToken.None);
+            }
+            catch (AggregateException)
+            {
+                // Surfaced by Rows() when the caller read to the end; otherwise the caller is already failing or stopped early.
+            }
+
+            _queue.Dispose();
+            _stop.Dispose();
         }
     }
 
