@@ -294,26 +294,46 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         }
 
         Resources = seen;
+        // In the order of their stored ids, so they go into the primary key's index as appends.
+        newResources = [.. newResources.OrderBy(r => ((Guid)r[0]!).ToString(), StringComparer.Ordinal)];
         // Half a million rows for a large month. The resources of each period are numbered first (a few tens of
         // thousands), so the days are grouped, sorted and read on that number instead of four strings, and the
-        // period and resource ids come from an array. Nano-units are made here, not in DuckDB, where scaling a 128-bit
-        // decimal sum costs more than the whole grouping. Sums come as 64-bit decimals, which the reader turns into
-        // .NET decimals several times faster than 128-bit ones; a day too large for that (a billion or more, never
-        // seen in a real bill) comes in a second, 128-bit column instead.
+        // period and resource ids come from an array. They are numbered in the order of the ids they are stored under,
+        // so that their months go into the store's (period, resource) indexes as appends instead of at random places
+        // (a Guid's text orders the same in lower and upper case, where SQLite keeps EF Core's upper-case text, and as
+        // PostgreSQL orders uuids). Nano-units are made here, not in DuckDB, where scaling a 128-bit decimal sum costs
+        // more than the whole grouping. Sums come as 64-bit decimals, which the reader turns into .NET decimals several
+        // times faster than 128-bit ones; a day too large for that (a billion or more, never seen in a real bill) comes
+        // in a second, 128-bit column instead.
         Execute($"""
-            CREATE OR REPLACE TEMP TABLE resource_keys AS
-            SELECT CAST(row_number() OVER () AS INTEGER) AS rid, *
+            CREATE OR REPLACE TEMP TABLE resource_found AS
+            SELECT CAST(row_number() OVER () AS INTEGER) AS found, *
             FROM (SELECT DISTINCT provider_name, billing_account_id, billing_period_start, resource_id
                   FROM ({Union("k_resource_day AND resource_id IS NOT NULL AND NOT bad")}))
             """);
         // Only resources with a good row on some day are numbered, so every one has its period and its attributes.
-        var targets = Query("SELECT rid, provider_name, billing_account_id, billing_period_start, resource_id FROM resource_keys ORDER BY rid", r =>
+        var targets = Query("SELECT found, provider_name, billing_account_id, billing_period_start, resource_id FROM resource_found", r =>
             {
                 var period = r.Period();
-                return (Period: _periodIds[period], Resource: known[(period.Provider, r.Text("resource_id")!)]);
+                return (Found: r.GetInt32(0), Period: _periodIds[period], Resource: known[(period.Provider, r.Text("resource_id")!)]);
             })
-            .Prepend(default)
-            .ToArray();
+            .OrderBy(t => t.Period.ToString(), StringComparer.Ordinal)
+            .ThenBy(t => t.Resource.ToString(), StringComparer.Ordinal)
+            .ToList();
+        Execute("CREATE OR REPLACE TABLE resource_order (found INTEGER, rid INTEGER)");
+        using (var order = duck.CreateAppender("resource_order"))
+        {
+            for (var i = 0; i < targets.Count; i++)
+            {
+                order.CreateRow().AppendValue(targets[i].Found).AppendValue(i).EndRow();
+            }
+        }
+
+        Execute("""
+            CREATE OR REPLACE TEMP TABLE resource_keys AS
+            SELECT o.rid, f.* EXCLUDE (found) FROM resource_found f JOIN resource_order o USING (found);
+            DROP TABLE resource_found; DROP TABLE resource_order;
+            """);
         string Narrow(string sum, string name) => $"TRY_CAST({sum} AS {CanonicalQuery.MoneyType}) AS {name}";
         string Wide(string name) => $"CASE WHEN {name} IS NULL THEN {name}_sum END AS {name}_wide";
         string[] moneys = ["list_cost", "billed_cost", "effective_cost", "covered_list_cost", "covered_effective_cost", "spot_cost"];
@@ -344,7 +364,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
             long Nano(int ordinal) => NanoUnits(reader.GetDecimal(reader.IsDBNull(ordinal) ? ordinal + moneys.Length : ordinal));
             return () =>
             {
-                var (period, resource) = targets[reader.GetInt32(0)];
+                var (_, period, resource) = targets[reader.GetInt32(0)];
                 return new ResourceDayFact(
                     period, resource, DateOnly.FromDayNumber(reader.GetInt32(1)), reader.GetDouble(2), reader.GetDouble(3),
                     UsageHours(reader.GetDouble(4), reader.GetInt64(5)), Nano(6), Nano(7), Nano(8), Nano(9), Nano(10), Nano(11));
