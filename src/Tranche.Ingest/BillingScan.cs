@@ -135,6 +135,8 @@ internal sealed class BillingScan
             // Checks on key cells are answered per fine group; when one fails, the resource groupings (which do not
             // carry those cells) cannot set the failing rows aside, so the plan gives way to the row-by-row scan.
             KeyFailures: $"SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM ({canonical.GroupSelect($"{table}_fine", ["n"], [], [keyBad])}) WHERE key_bad",
+            // Resource days are not grouped again on their canonical key: half a million day groups shrink by a few
+            // dozen, and the loader sums them per resource and day anyway.
             Assemble: $"""
                 CREATE OR REPLACE TEMP TABLE {table} AS
                 SELECT true AS k_fine, {string.Join(", ", FineKey)}, {sums}, sum(contracted_cost) AS contracted_cost,
@@ -142,9 +144,8 @@ internal sealed class BillingScan
                 FROM (SELECT *, {IsDemand} AS is_demand FROM (SELECT *, (row_bad OR key_bad) AS bad FROM ({fine})))
                 GROUP BY ALL
                 UNION ALL BY NAME
-                SELECT true AS k_resource_day, {string.Join(", ", ResourceDayKey)}, {sums}, sum(quantity) AS quantity
+                SELECT true AS k_resource_day, {string.Join(", ", ResourceDayKey)}, n, billed_cost, effective_cost, list_cost, quantity
                 FROM (SELECT *, {IsDemand} AS is_demand, {IsSpot} AS is_spot FROM (SELECT *, row_bad AS bad FROM ({days})))
-                GROUP BY ALL
                 UNION ALL BY NAME
                 SELECT true AS k_resource, {string.Join(", ", ResourceKey)}, CAST(sum(n) AS BIGINT) AS n
                 FROM (SELECT *, {IsSpot} AS is_spot FROM ({resources}))

@@ -294,25 +294,56 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         }
 
         Resources = seen;
-        await _writer.WriteAsync("billed_resources",
-            ["id", "org_id", "provider", "provider_resource_id", "name", "resource_type", "service_name", "service_category", "region_id",
-             "availability_zone", "billing_account_id", "sub_account_id", "sku_id", "instance_type", "platform", "unit", "is_spot", "tags",
-             "created_at", "updated_at"],
-            newResources, cancellationToken);
-        // Half a million rows for a large month: read by ordinal, and the period and resource are looked up only when
-        // they change between consecutive rows. Nano-units are made here, not in DuckDB, where scaling a 128-bit
-        // decimal sum costs more than the whole grouping. Sums come as 64-bit decimals, which the reader turns into
-        // .NET decimals several times faster than 128-bit ones; a day too large for that (a billion or more, never
-        // seen in a real bill) comes in a second, 128-bit column instead.
+        // In the order of their stored ids, so they go into the primary key's index as appends.
+        newResources = [.. newResources.OrderBy(r => ((Guid)r[0]!).ToString(), StringComparer.Ordinal)];
+        // Half a million rows for a large month. The resources of each period are numbered first (a few tens of
+        // thousands), so the days are grouped, sorted and read on that number instead of four strings, and the
+        // period and resource ids come from an array. They are numbered in the order of the ids they are stored under,
+        // so that their months go into the store's (period, resource) indexes as appends instead of at random places
+        // (a Guid's text orders the same in lower and upper case, where SQLite keeps EF Core's upper-case text, and as
+        // PostgreSQL orders uuids). Nano-units are made here, not in DuckDB, where scaling a 128-bit decimal sum costs
+        // more than the whole grouping. Sums come as 64-bit decimals, which the reader turns into .NET decimals several
+        // times faster than 128-bit ones; a day too large for that (a billion or more, never seen in a real bill) comes
+        // in a second, 128-bit column instead.
+        Execute($"""
+            CREATE OR REPLACE TEMP TABLE resource_found AS
+            SELECT CAST(row_number() OVER () AS INTEGER) AS found, *
+            FROM (SELECT DISTINCT provider_name, billing_account_id, billing_period_start, resource_id
+                  FROM ({Union("k_resource_day AND resource_id IS NOT NULL AND NOT bad")}))
+            """);
+        // Only resources with a good row on some day are numbered, so every one has its period and its attributes.
+        var targets = Query("SELECT found, provider_name, billing_account_id, billing_period_start, resource_id FROM resource_found", r =>
+            {
+                var period = r.Period();
+                return (Found: r.GetInt32(0), Period: _periodIds[period], Resource: known[(period.Provider, r.Text("resource_id")!)]);
+            })
+            .OrderBy(t => t.Period.ToString(), StringComparer.Ordinal)
+            .ThenBy(t => t.Resource.ToString(), StringComparer.Ordinal)
+            .ToList();
+        Execute("CREATE OR REPLACE TABLE resource_order (found INTEGER, rid INTEGER)");
+        using (var order = duck.CreateAppender("resource_order"))
+        {
+            for (var i = 0; i < targets.Count; i++)
+            {
+                order.CreateRow().AppendValue(targets[i].Found).AppendValue(i).EndRow();
+            }
+        }
+
+        Execute("""
+            CREATE OR REPLACE TEMP TABLE resource_keys AS
+            SELECT o.rid, f.* EXCLUDE (found) FROM resource_found f JOIN resource_order o USING (found);
+            DROP TABLE resource_found; DROP TABLE resource_order;
+            """);
         string Narrow(string sum, string name) => $"TRY_CAST({sum} AS {CanonicalQuery.MoneyType}) AS {name}";
         string Wide(string name) => $"CASE WHEN {name} IS NULL THEN {name}_sum END AS {name}_wide";
         string[] moneys = ["list_cost", "billed_cost", "effective_cost", "covered_list_cost", "covered_effective_cost", "spot_cost"];
+        string Same(string column) => $"d.{column} IS NOT DISTINCT FROM k.{column}";
         var days = Stream<ResourceDayFact>($"""
-            SELECT provider_name, billing_account_id, billing_period_start, resource_id, day, quantity, covered_quantity, hour_quantity, demand_rows,
+            SELECT rid, CAST(day - DATE '0001-01-01' AS INTEGER) AS day_number, quantity, covered_quantity, hour_quantity, demand_rows,
                    {string.Join(", ", moneys.Select(m => Narrow(m + "_sum", m)))},
                    {string.Join(", ", moneys.Select(Wide))}
             FROM (
-              SELECT provider_name, billing_account_id, billing_period_start, resource_id, day,
+              SELECT rid, day,
                      coalesce(sum(quantity) FILTER (WHERE is_demand), 0) AS quantity,
                      coalesce(sum(quantity) FILTER (WHERE is_demand AND is_covered), 0) AS covered_quantity,
                      coalesce(sum(quantity) FILTER (WHERE is_demand AND consumed_unit = 'Hours'), 0) AS hour_quantity,
@@ -323,47 +354,41 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
                      coalesce(sum(list_cost) FILTER (WHERE is_demand AND is_covered), 0) AS covered_list_cost_sum,
                      coalesce(sum(effective_cost) FILTER (WHERE is_demand AND is_covered), 0) AS covered_effective_cost_sum,
                      coalesce(sum(list_cost) FILTER (WHERE is_demand AND is_spot), 0) AS spot_cost_sum
-              FROM ({Union("k_resource_day AND resource_id IS NOT NULL")})
-              GROUP BY provider_name, billing_account_id, billing_period_start, resource_id, day
+              FROM ({Union("k_resource_day AND resource_id IS NOT NULL")}) d
+              JOIN resource_keys k ON {Same("provider_name")} AND {Same("billing_account_id")} AND {Same("billing_period_start")} AND d.resource_id = k.resource_id
+              GROUP BY rid, day
               HAVING sum(n) FILTER (WHERE NOT bad) > 0)
-            -- The fold below needs each resource's days together, not in any particular order: sorting on a hash
-            -- first settles most comparisons on one integer instead of three strings and a time.
-            ORDER BY hash(provider_name, billing_account_id, billing_period_start, resource_id), provider_name, billing_account_id,
-                     billing_period_start, resource_id, day
+            ORDER BY rid, day
             """, reader =>
         {
-            string? provider = null, account = null, resourceId = null;
-            var periodStart = default(DateTime);
-            Guid period = default, resource = default;
-            long Nano(int ordinal) => Money.ToNanoUnits(reader.GetDecimal(reader.IsDBNull(ordinal) ? ordinal + moneys.Length : ordinal));
+            long Nano(int ordinal) => NanoUnits(reader.GetDecimal(reader.IsDBNull(ordinal) ? ordinal + moneys.Length : ordinal));
             return () =>
             {
-                var newPeriod = provider != reader.GetString(0) || account != reader.GetString(1) || periodStart != reader.GetDateTime(2);
-                if (newPeriod)
-                {
-                    (provider, account, periodStart) = (reader.GetString(0), reader.GetString(1), reader.GetDateTime(2));
-                    period = _periodIds[new PeriodKey(CloudProviders.FromName(provider), account, DateTime.SpecifyKind(periodStart, DateTimeKind.Utc))];
-                }
-
-                if (newPeriod || resourceId != reader.GetString(3))
-                {
-                    resourceId = reader.GetString(3);
-                    resource = known[(CloudProviders.FromName(provider), resourceId)];
-                }
-
+                var (_, period, resource) = targets[reader.GetInt32(0)];
                 return new ResourceDayFact(
-                    period, resource, reader.Day("day"), reader.GetDouble(5), reader.GetDouble(6), UsageHours(reader.GetDouble(7), reader.GetInt64(8)),
-                    Nano(9), Nano(10), Nano(11), Nano(12), Nano(13), Nano(14));
+                    period, resource, DateOnly.FromDayNumber(reader.GetInt32(1)), reader.GetDouble(2), reader.GetDouble(3),
+                    UsageHours(reader.GetDouble(4), reader.GetInt64(5)), Nano(6), Nano(7), Nano(8), Nano(9), Nano(10), Nano(11));
             };
         });
 
-        // The rows come ordered, so each resource's month is folded into one row as it streams past.
-        await _writer.WriteAsync("resource_periods",
-            ["org_id", "billing_period_id", "resource_id", "first_day", "days", "first_usage_day", "last_usage_day", "daily_presence", "daily_quantity",
-             "daily_covered_quantity", "daily_usage_hours", "daily_list_cost", "daily_billed_cost", "daily_effective_cost", "daily_covered_list_cost",
-             "daily_covered_effective_cost", "daily_spot_cost"],
-            ResourcePeriods(days),
-            cancellationToken);
+        // The rows come ordered, so each resource's month is folded into one row as it streams past. DuckDB groups and
+        // sorts them (on both cores) while the new resources are inserted, and folds them while their months are.
+        using (var periods = new ReadAhead(ResourcePeriods(days), cancellationToken))
+        {
+            await _writer.WriteAsync("billed_resources",
+                ["id", "org_id", "provider", "provider_resource_id", "name", "resource_type", "service_name", "service_category", "region_id",
+                 "availability_zone", "billing_account_id", "sub_account_id", "sku_id", "instance_type", "platform", "unit", "is_spot", "tags",
+                 "created_at", "updated_at"],
+                newResources, cancellationToken);
+            await _writer.WriteAsync("resource_periods",
+                ["org_id", "billing_period_id", "resource_id", "first_day", "days", "first_usage_day", "last_usage_day", "daily_presence", "daily_quantity",
+                 "daily_covered_quantity", "daily_usage_hours", "daily_list_cost", "daily_billed_cost", "daily_effective_cost", "daily_covered_list_cost",
+                 "daily_covered_effective_cost", "daily_spot_cost"],
+                periods.Rows(),
+                cancellationToken);
+        }
+
+        Execute("DROP TABLE resource_keys");
 
         // Resources seen before: this load is the latest news of them.
         var periodIds = _periodIds.Values.ToList();
@@ -425,6 +450,88 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
         }
     }
 
+    /// <summary>
+    /// Rows made on a worker thread from the moment this is created, a bounded number ahead of the caller: DuckDB
+    /// works on a query and the rows are read and folded while the caller writes to the store. Disposing stops the
+    /// worker and waits for it, so the DuckDB reader it holds is never left in use, whether the caller finished or failed.
+    /// </summary>
+    private sealed class ReadAhead : IDisposable
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly System.Collections.Concurrent.BlockingCollection<object?[]> _queue = new(boundedCapacity: 1024);
+        private readonly Task _worker;
+
+        public ReadAhead(IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+        {
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _worker = Task.Run(() =>
+            {
+                try
+                {
+                    foreach (var row in rows)
+                    {
+                        _queue.Add(row, _stop.Token);
+                    }
+                }
+                finally
+                {
+                    _queue.CompleteAdding();
+                }
+            }, CancellationToken.None);
+        }
+
+        /// <summary>The rows in order; ends with the worker's exception if it failed.</summary>
+        public IEnumerable<object?[]> Rows()
+        {
+            foreach (var row in _queue.GetConsumingEnumerable(_stop.Token))
+            {
+                yield return row;
+            }
+
+            _worker.GetAwaiter().GetResult();
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            try
+            {
+                _worker.Wait(CancellationToken.None);
+            }
+            catch (AggregateException)
+            {
+                // Surfaced by Rows() when the caller read to the end; otherwise the caller is already failing or stopped early.
+            }
+
+            _queue.Dispose();
+            _stop.Dispose();
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = duck.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// As <see cref="Money.ToNanoUnits"/>: a sum read at DuckDB's scale of nine already holds its nano-units as the
+    /// decimal's integer part, which is taken as is instead of multiplied and rounded (half a million rows, six sums each).
+    /// </summary>
+    private static long NanoUnits(decimal value)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        if (value.Scale != 9 || bits[2] != 0 || bits[1] < 0)
+        {
+            return Money.ToNanoUnits(value);
+        }
+
+        var units = ((long)bits[1] << 32) | (uint)bits[0];
+        return value < 0 ? -units : units;
+    }
+
     private IEnumerable<T> Query<T>(string sql, Func<DbDataReader, T> map)
     {
         using var command = duck.CreateCommand();
@@ -439,7 +546,7 @@ internal sealed class FactLoader(TrancheDbContext db, DuckDBConnection duck, Gui
     /// <summary>Times as the store keeps them (SQLite: EF Core's text form).</summary>
     private object Stored(DateTime time) => db.Database.IsNpgsql() ? time : time.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
 
-    private sealed record ResourceDayFact(
+    private readonly record struct ResourceDayFact(
         Guid Period, Guid Resource, DateOnly Day, double Quantity, double Covered, double Hours, long List, long Billed, long Effective,
         long CoveredList, long CoveredEffective, long Spot);
 
