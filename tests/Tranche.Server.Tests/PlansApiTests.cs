@@ -138,6 +138,15 @@ public abstract class PlansApiTests<TFixture>(TFixture fixture) : ApiTests<TFixt
             Assert.Equal("cancelled", plan.GetProperty("status").GetString());
         }
 
+        // Subscribers hear which plans were cancelled: exactly the ones nobody acted on, never the bought one.
+        await using (var db = Server.Db(org))
+        {
+            var updated = await db.OrgEvents.Where(e => e.Type == Data.OrgEventTypes.PlanUpdated).ToListAsync(Cancel);
+            using var latest = JsonDocument.Parse(updated.OrderBy(e => e.OccurredAt).ThenBy(e => e.Id).Last().Data);
+            Assert.Equal(untouched.Order(StringComparer.Ordinal),
+                latest.RootElement.GetProperty("cancelled_plan_ids").EnumerateArray().Select(i => i.GetString()!).Order(StringComparer.Ordinal));
+        }
+
         var kept = await (await client.GetAsync($"/v1/org/{org}/commitment-plans/{bought}", Cancel)).JsonAsync();
         Contract.AssertMatches(kept, "CommitmentPlan");
         Assert.Equal("completed", kept.GetProperty("status").GetString());

@@ -163,7 +163,7 @@ public static class PlanGeneration
         // The new set replaces the current one in one transaction, begun only now that the planning is done: readers
         // see the old set or the new one, never neither.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await SupersedeAsync(db, orgId, provider, now, cancellationToken);
+        var cancelled = await SupersedeAsync(db, orgId, provider, now, cancellationToken);
 
         var records = new List<CommitmentPlanRecord>();
         // What each pool runs beyond today's coverage over the lookback: the base of every plan's hourly figures.
@@ -182,6 +182,7 @@ public static class PlanGeneration
         {
             provider,
             plan_ids = records.Select(r => r.Id),
+            cancelled_plan_ids = cancelled,
             recommended_plan_id = recommended?.Id,
             expected_savings = recommended is null ? null : new
             {
@@ -244,13 +245,16 @@ public static class PlanGeneration
     /// its purchase goes on). It covers every superseded plan of the provider, so plans replaced before plans were
     /// cancelled this way are cancelled too at the next computation.
     /// </remarks>
-    private static async Task SupersedeAsync(TrancheDbContext db, Guid orgId, string provider, DateTime now, CancellationToken cancellationToken)
+    /// <returns>The plans this computation replaced that are now cancelled (read after the update, so a plan a purchase took a moment ago is not among them).</returns>
+    private static async Task<List<Guid>> SupersedeAsync(TrancheDbContext db, Guid orgId, string provider, DateTime now, CancellationToken cancellationToken)
     {
         var ofProvider = db.CommitmentPlans.Where(p => p.OrgId == orgId && p.Provider == provider);
+        var replaced = await ofProvider.Where(p => p.SupersededAt == null).Select(p => p.Id).ToListAsync(cancellationToken);
         await ofProvider.Where(p => p.SupersededAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(p => p.SupersededAt, now), cancellationToken);
         await ofProvider.Where(p => p.SupersededAt != null && PlanStatuses.NotActedOn.Contains(p.Status))
             .ExecuteUpdateAsync(set => set.SetProperty(p => p.Status, PlanStatuses.Cancelled), cancellationToken);
+        return await ofProvider.Where(p => replaced.Contains(p.Id) && p.Status == PlanStatuses.Cancelled).Select(p => p.Id).ToListAsync(cancellationToken);
     }
 
     private static (CommitmentPlanRecord, List<PlanLineItemRecord>) ToRecords(
