@@ -23,6 +23,11 @@ public static class PlanGeneration
     /// <summary>History read for each pool: the planner looks at the last lookback days for sizing and further back for how long usage lasted.</summary>
     public const int HistoryDays = 365;
 
+    /// <summary>What planning reads of a commitment the org holds; <see cref="Live"/> is false once cancelled or removed.</summary>
+    private sealed record HeldCommitment(
+        string ProviderCommitmentId, string? RegionId, string? InstanceType, string Unit, double Quantity, DateTime StartsAt, DateTime EndsAt, bool Live,
+        decimal RecurringHourlyCost, decimal UpfrontCost);
+
     private sealed class PoolSeries(string key, string region, string instanceType, DateOnly first, int days)
     {
         public string Key { get; } = key;
@@ -135,18 +140,21 @@ public static class PlanGeneration
         }
 
         var billed = await db.BilledCommitments.AsNoTracking().Select(b => new { b.Id, b.ProviderCommitmentId }).ToDictionaryAsync(b => b.Id, b => b.ProviderCommitmentId, cancellationToken);
-        var ends = await db.Commitments.AsNoTracking().Where(c => c.Provider == provider)
-            .ToDictionaryAsync(c => c.ProviderCommitmentId, c => c.EndsAt, StringComparer.Ordinal, cancellationToken);
+        // The provider's commitments, read once: their end dates, what those in force cost, and those the bill has not shown yet.
+        var commitments = (await db.Commitments.AsNoTracking().Where(c => c.Provider == provider)
+            .Select(c => new { c.ProviderCommitmentId, c.RegionId, c.InstanceType, c.Unit, c.InstanceCount, c.Quantity, c.StartsAt, c.EndsAt, c.ProviderState, c.RecurringHourlyCost, c.UpfrontCost })
+            .ToListAsync(cancellationToken))
+            .Select(c => new HeldCommitment(c.ProviderCommitmentId, c.RegionId, c.InstanceType, c.Unit, c.InstanceCount ?? c.Quantity, c.StartsAt, c.EndsAt,
+                c.ProviderState is not (ProviderCommitmentStates.Cancelled or ProviderCommitmentStates.Removed), c.RecurringHourlyCost, c.UpfrontCost))
+            .ToList();
+        var ends = commitments.ToDictionary(c => c.ProviderCommitmentId, c => c.EndsAt, StringComparer.Ordinal);
         var planAtTime = planAt.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var unbilled = await UnbilledCoverageAsync(db, provider, series, coverage.Select(c => c.CommitmentId).Distinct().Where(billed.ContainsKey).Select(id => billed[id]), planAtTime, cancellationToken);
+        var unbilled = UnbilledCoverage(provider, commitments.Where(c => c.Live && c.EndsAt > planAtTime),
+            coverage.Select(c => c.CommitmentId).Distinct().Where(billed.ContainsKey).Select(id => billed[id]));
 
         // What the commitments in force at the plan time cost per hour, recurring fee plus upfront spread over the term:
         // paid before the plan and after it alike.
-        var inForce = await db.Commitments.AsNoTracking()
-            .Where(c => c.Provider == provider && c.StartsAt <= planAtTime && c.EndsAt > planAtTime
-                && c.ProviderState != ProviderCommitmentStates.Cancelled && c.ProviderState != ProviderCommitmentStates.Removed)
-            .Select(c => new { c.RecurringHourlyCost, c.UpfrontCost, c.StartsAt, c.EndsAt })
-            .ToListAsync(cancellationToken);
+        var inForce = commitments.Where(c => c.Live && c.StartsAt <= planAtTime && c.EndsAt > planAtTime);
         var reservedHourly = inForce.Sum(c => (double)c.RecurringHourlyCost + (double)c.UpfrontCost / Math.Max(1, (c.EndsAt - c.StartsAt).TotalHours));
         var request = new PlanRequest(planAtTime, [.. series.Values.Select(s => new PoolUsage(
             s.Key,
@@ -207,33 +215,12 @@ public static class PlanGeneration
     /// Spend commitments (Savings Plans, flexible CUDs) and bundles over several machine types name no single pool;
     /// they are counted once billing shows what they cover.
     /// </remarks>
-    private static async Task<Dictionary<string, List<ExistingCommitment>>> UnbilledCoverageAsync(
-        TrancheDbContext db, string provider, Dictionary<string, PoolSeries> series, IEnumerable<string> billedInWeek, DateTime planAt, CancellationToken cancellationToken)
+    private static Dictionary<string, List<ExistingCommitment>> UnbilledCoverage(string provider, IEnumerable<HeldCommitment> live, IEnumerable<string> billedInWeek)
     {
         var seen = billedInWeek.ToHashSet(StringComparer.Ordinal);
-        var candidates = await db.Commitments.AsNoTracking()
-            .Where(c => c.Provider == provider && c.InstanceType != null && c.RegionId != null && c.Unit == "Hours" && c.EndsAt > planAt
-                && c.ProviderState != ProviderCommitmentStates.Cancelled && c.ProviderState != ProviderCommitmentStates.Removed)
-            .Select(c => new { c.ProviderCommitmentId, c.RegionId, c.InstanceType, c.InstanceCount, c.Quantity, c.EndsAt })
-            .ToListAsync(cancellationToken);
-        var byPool = new Dictionary<string, List<ExistingCommitment>>(StringComparer.Ordinal);
-        foreach (var c in candidates.Where(c => !seen.Contains(c.ProviderCommitmentId)))
-        {
-            var key = $"{provider}/{c.RegionId}/{c.InstanceType}";
-            if (!series.ContainsKey(key))
-            {
-                continue;
-            }
-
-            if (!byPool.TryGetValue(key, out var list))
-            {
-                byPool[key] = list = [];
-            }
-
-            list.Add(new ExistingCommitment(c.InstanceCount ?? c.Quantity, c.EndsAt));
-        }
-
-        return byPool;
+        return live.Where(c => c.InstanceType != null && c.RegionId != null && c.Unit == "Hours" && !seen.Contains(c.ProviderCommitmentId))
+            .GroupBy(c => $"{provider}/{c.RegionId}/{c.InstanceType}", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(c => new ExistingCommitment(c.Quantity, c.EndsAt)).ToList(), StringComparer.Ordinal);
     }
 
     /// <summary>

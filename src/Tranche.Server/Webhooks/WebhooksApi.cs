@@ -265,16 +265,10 @@ internal static class WebhooksApi
 
     private static async Task<IResult> Delete(HttpContext context, TrancheDbContext db, TimeProvider time, string webhook_id)
     {
-        if (RequireAdmin(context) is { } denied)
-        {
-            return denied;
-        }
-
-        var id = PathIds.Parse(webhook_id, nameof(webhook_id));
-        var endpoint = await db.WebhookEndpoints.SingleOrDefaultAsync(w => w.Id == id, context.RequestAborted);
+        var (endpoint, refusal) = await FindToChangeAsync(context, db.WebhookEndpoints, webhook_id);
         if (endpoint is null)
         {
-            return WebhookNotFound(context, id);
+            return refusal!;
         }
 
         db.WebhookEndpoints.Remove(endpoint);
@@ -285,16 +279,10 @@ internal static class WebhooksApi
 
     private static async Task<IResult> RotateSecret(HttpContext context, TrancheDbContext db, TimeProvider time, string webhook_id)
     {
-        if (RequireAdmin(context) is { } denied)
-        {
-            return denied;
-        }
-
-        var id = PathIds.Parse(webhook_id, nameof(webhook_id));
-        var endpoint = await db.WebhookEndpoints.SingleOrDefaultAsync(w => w.Id == id, context.RequestAborted);
+        var (endpoint, refusal) = await FindToChangeAsync(context, db.WebhookEndpoints, webhook_id);
         if (endpoint is null)
         {
-            return WebhookNotFound(context, id);
+            return refusal!;
         }
 
         var now = time.StorageNow();
@@ -308,21 +296,15 @@ internal static class WebhooksApi
 
     private static async Task<IResult> Test(HttpContext context, TrancheDbContext db, TimeProvider time, WebhookDispatcher dispatcher, string webhook_id)
     {
-        if (RequireAdmin(context) is { } denied)
-        {
-            return denied;
-        }
-
-        var id = PathIds.Parse(webhook_id, nameof(webhook_id));
-        var endpoint = await db.WebhookEndpoints.AsNoTracking().SingleOrDefaultAsync(w => w.Id == id, context.RequestAborted);
+        var (endpoint, refusal) = await FindToChangeAsync(context, db.WebhookEndpoints.AsNoTracking(), webhook_id);
         if (endpoint is null)
         {
-            return WebhookNotFound(context, id);
+            return refusal!;
         }
 
         if (!endpoint.Enabled)
         {
-            return ApiResults.Conflict($"Webhook {id} is disabled ({endpoint.DisabledReason}); enable it to send a ping.", "webhook_disabled");
+            return ApiResults.Conflict($"Webhook {endpoint.Id} is disabled ({endpoint.DisabledReason}); enable it to send a ping.", "webhook_disabled");
         }
 
         var now = time.StorageNow();
@@ -439,6 +421,19 @@ internal static class WebhooksApi
     {
         var path = context.Request.Path.Value ?? "";
         return path[..(path.IndexOf("/webhooks", StringComparison.Ordinal) + "/webhooks".Length)];
+    }
+
+    /// <summary>For the routes that change or use an endpoint: an admin key, then the endpoint the path names, or the answer to give instead.</summary>
+    private static async Task<(WebhookEndpoint? Endpoint, IResult? Refusal)> FindToChangeAsync(HttpContext context, IQueryable<WebhookEndpoint> endpoints, string webhook_id)
+    {
+        if (RequireAdmin(context) is { } denied)
+        {
+            return (null, denied);
+        }
+
+        var id = PathIds.Parse(webhook_id, nameof(webhook_id));
+        var endpoint = await endpoints.SingleOrDefaultAsync(w => w.Id == id, context.RequestAborted);
+        return endpoint is null ? (null, WebhookNotFound(context, id)) : (endpoint, null);
     }
 
     private static IResult WebhookNotFound(HttpContext context, Guid id) => ApiResults.NotFound($"Org {context.Org().OrgId} has no webhook {id}.", "webhook_not_found");

@@ -10,9 +10,15 @@ public sealed class BacktestTests
 {
     private sealed record Row(string Trace, string PlanAt, double Recommended, double Baseline, double Hindsight, double Balanced, double HighSavings, double PredictedLoss);
 
+    /// <summary>Each case is planned and scored once for all the tests that judge it (the planner is deterministic).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Trace, DateTime PlanAt), Lazy<BacktestResult>> s_results = new();
+
+    private static BacktestResult Result(TraceCase c) =>
+        s_results.GetOrAdd((c.Trace, c.PlanAt), _ => new Lazy<BacktestResult>(() => Backtest.Run(c.Pools, c.PlanAt, new PlanSettings()))).Value;
+
     private static Row Run(TraceCase c)
     {
-        var result = Backtest.Run(c.Pools, c.PlanAt, new PlanSettings());
+        var result = Result(c);
         return new Row(c.Trace, c.PlanAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             result[StrategyNames.Recommended].NetSavings, result[StrategyNames.BaselineLookback].NetSavings,
             result[StrategyNames.HindsightOptimal].NetSavings, result[StrategyNames.Balanced].NetSavings,
@@ -81,7 +87,7 @@ public sealed class BacktestTests
     /// <summary>Per pool and plan: the simulated probability of a net loss against whether that pool's purchases lost.</summary>
     private static IEnumerable<Forecast> Forecasts(string set, TraceCase c)
     {
-        var result = Backtest.Run(c.Pools, c.PlanAt, new PlanSettings());
+        var result = Result(c);
         foreach (var plan in result.Plans.Defaults)
         {
             foreach (var risk in plan.PoolRisks)
