@@ -20,6 +20,7 @@ public sealed record PoolKey(string Provider, string Region, string InstanceType
 /// One instance type in one region: its on-demand rate, its place in a size-flexible group and the offers that cover it,
 /// priced per instance-hour (<see cref="OfferUnits.InstanceHours"/>). Savings plans and flexible CUDs appear here at their
 /// rate for this instance type; <see cref="CatalogOffer.PerCommitmentUnit"/> turns them into a per-$1/h commitment.
+/// <see cref="Vcpus"/> and <see cref="MemoryGb"/> are zero where the provider's price list does not publish them.
 /// </summary>
 public sealed record CatalogEntry(
     string Provider,

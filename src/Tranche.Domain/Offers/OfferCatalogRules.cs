@@ -64,9 +64,11 @@ public static class OfferCatalogRules
                 problems.Add($"{name}: normalization factor {entry.NormalizationFactor} is not positive");
             }
 
-            if (entry.Vcpus <= 0 || entry.MemoryGb <= 0)
+            // Zero is "not published" (Azure's price list names no memory size); GCP commitments are bought in vCPUs
+            // and memory, so its machine types need both.
+            if (entry.Vcpus < 0 || entry.MemoryGb < 0 || (entry.Provider == Billing.CloudProviders.Gcp && (entry.Vcpus == 0 || entry.MemoryGb == 0)))
             {
-                problems.Add($"{name}: vCPUs and memory must be positive");
+                problems.Add($"{name}: vCPUs and memory must be positive (zero, for not published, only outside GCP)");
             }
 
             if (entry.Accelerator is { } accelerator)

@@ -53,9 +53,32 @@ public sealed record CloudSettings
     /// <summary><c>GOOGLE_APPLICATION_CREDENTIALS</c>: the key file of that service account.</summary>
     public string? GcpCredentialsFile { get; init; }
 
+    /// <summary>
+    /// <c>TRANCHE_AWS_ENDPOINT_URL</c>: one address every AWS call goes to instead of the service's own (STS, EC2,
+    /// Savings Plans, Price List), for a proxy or a stand-in of AWS. Unset: the real endpoints.
+    /// </summary>
+    public Uri? AwsEndpointUrl { get; init; }
+
+    /// <summary><c>TRANCHE_AZURE_PRICES_URL</c>: the Azure Retail Prices API (default <c>https://prices.azure.com</c>).</summary>
+    public Uri AzurePricesUrl { get; init; } = new("https://prices.azure.com");
+
+    /// <summary>
+    /// <c>TRANCHE_AZURE_ISF_RATIO_URL</c>: Microsoft's instance size flexibility ratio sheet (CSV), which groups VM sizes
+    /// and gives each its ratio.
+    /// </summary>
+    public Uri AzureIsfRatioUrl { get; init; } = new("https://isfratio.blob.core.windows.net/isfratio/ISFRatio.csv");
+
+    /// <summary><c>TRANCHE_GCP_BILLING_CATALOG_URL</c>: the Cloud Billing Catalog API (default <c>https://cloudbilling.googleapis.com</c>).</summary>
+    public Uri GcpBillingCatalogUrl { get; init; } = new("https://cloudbilling.googleapis.com");
+
     public static CloudSettings From(Func<string, string?> setting)
     {
         string? Value(string name) => setting(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+        Uri? Url(string name) => Value(name) is { } v
+            ? Uri.TryCreate(v, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+                ? uri
+                : throw new ArgumentException($"{name} is '{v}', not an http(s) address.")
+            : null;
         return new CloudSettings
         {
             AwsPrincipalArn = Value("TRANCHE_AWS_PRINCIPAL_ARN"),
@@ -70,6 +93,10 @@ public sealed record CloudSettings
             AzureRedirectUri = Value("TRANCHE_AZURE_REDIRECT_URI"),
             GcpServiceAccount = Value("TRANCHE_GCP_SERVICE_ACCOUNT"),
             GcpCredentialsFile = Value("GOOGLE_APPLICATION_CREDENTIALS"),
+            AwsEndpointUrl = Url("TRANCHE_AWS_ENDPOINT_URL"),
+            AzurePricesUrl = Url("TRANCHE_AZURE_PRICES_URL") ?? new Uri("https://prices.azure.com"),
+            AzureIsfRatioUrl = Url("TRANCHE_AZURE_ISF_RATIO_URL") ?? new Uri("https://isfratio.blob.core.windows.net/isfratio/ISFRatio.csv"),
+            GcpBillingCatalogUrl = Url("TRANCHE_GCP_BILLING_CATALOG_URL") ?? new Uri("https://cloudbilling.googleapis.com"),
         };
     }
 }
