@@ -95,3 +95,40 @@ public sealed class CloudIntegration : IOrgOwned
     /// <summary>Why the last sync could not run, or null.</summary>
     public string? LastSyncError { get; set; }
 }
+
+/// <summary>
+/// The offer catalog read from a provider's offering APIs for one org through its cloud integration: the catalog
+/// plans for that provider are computed from instead of the bundled sandbox catalog. One row per org and provider
+/// holds the last catalog read and what the last attempt found; a failed attempt keeps the catalog read before it.
+/// </summary>
+public sealed class ProviderOfferCatalog : IOrgOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid OrgId { get; set; }
+
+    /// <summary><c>aws</c>, <c>azure</c> or <c>gcp</c>.</summary>
+    public required string Provider { get; set; }
+
+    /// <summary>The catalog's version, recorded by every plan computed from it; null until a read succeeded.</summary>
+    public string? Version { get; set; }
+
+    /// <summary>When the stored catalog was read.</summary>
+    public DateTime? ReadAt { get; set; }
+
+    /// <summary>The catalog as JSON (the domain model's shape); null until a read succeeded.</summary>
+    public string? Catalog { get; set; }
+
+    /// <summary>Pools of the org's billing the last successful read asked for, and how many it priced.</summary>
+    public int PoolsAsked { get; set; }
+
+    public int PoolsPriced { get; set; }
+
+    /// <summary>The pools the last successful read could not price, each with the reason, as a JSON array.</summary>
+    public string? Unpriced { get; set; }
+
+    public DateTime AttemptedAt { get; set; }
+
+    /// <summary>Why the last attempt failed, or null when it succeeded.</summary>
+    public string? LastError { get; set; }
+}

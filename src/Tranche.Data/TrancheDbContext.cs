@@ -69,6 +69,8 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<CloudIntegration> CloudIntegrations => Set<CloudIntegration>();
 
+    public DbSet<ProviderOfferCatalog> ProviderOfferCatalogs => Set<ProviderOfferCatalog>();
+
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
@@ -527,6 +529,18 @@ public abstract class TrancheDbContext(DbContextOptions options) : DbContext(opt
             integration.HasIndex(i => new { i.OrgId, i.Provider }).IsUnique();
             integration.HasIndex(i => i.ExternalId).IsUnique();
             integration.HasOne<Org>().WithMany().HasForeignKey(i => i.OrgId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ProviderOfferCatalog>(catalog =>
+        {
+            catalog.ToTable("provider_offer_catalogs");
+            catalog.HasKey(c => c.Id);
+            catalog.Property(c => c.Id).ValueGeneratedNever();
+            catalog.Property(c => c.Provider).HasMaxLength(16);
+            catalog.Property(c => c.Version).HasMaxLength(100);
+            catalog.Property(c => c.LastError).HasMaxLength(2000);
+            catalog.HasIndex(c => new { c.OrgId, c.Provider }).IsUnique();
+            catalog.HasOne<Org>().WithMany().HasForeignKey(c => c.OrgId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

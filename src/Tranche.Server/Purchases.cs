@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
-using Tranche.Domain.Offers;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Purchasing;
 using Tranche.Providers.Sandbox;
 
@@ -11,7 +11,7 @@ namespace Tranche.Server;
 /// run again with the same idempotency tokens, so whatever the provider already bought is found, not bought again.
 /// </summary>
 internal sealed partial class PurchaseRecovery(
-    TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, IConfiguration configuration, ILogger<PurchaseRecovery> logger)
+    TrancheServerOptions options, OfferCatalogs catalogs, SandboxFaults faults, TimeProvider time, IConfiguration configuration, ILogger<PurchaseRecovery> logger)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
@@ -48,7 +48,7 @@ internal sealed partial class PurchaseRecovery(
         foreach (var (orgId, id) in unfinished)
         {
             await using var db = TrancheDatabase.CreateContext(options.Database, OrgScope.For(orgId));
-            var purchase = await PurchaseRunner.RunAsync(options.Database, db, orgId, id, catalog, faults, time, cancellationToken);
+            var purchase = await PurchaseRunner.RunAsync(options.Database, db, orgId, id, catalogs, faults, time, cancellationToken);
             LogResumed(logger, id, purchase.Status);
         }
 

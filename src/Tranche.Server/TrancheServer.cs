@@ -82,7 +82,7 @@ public static class TrancheServer
         builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.SandboxFaults.Parse(builder.Configuration["TRANCHE_SANDBOX_FAULTS"]));
         builder.Services.AddSingleton<PurchaseRecovery>();
         builder.Services.AddTrancheScheduler(options, builder.Configuration);
-        builder.Services.AddSingleton(_ => Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load());
+        builder.Services.AddSingleton(_ => new Tranche.Providers.Offerings.OfferCatalogs(Tranche.Providers.Sandbox.Catalog.SandboxCatalog.Load()));
         builder.Services.AddSingleton(_ => CloudSettings.From(name => builder.Configuration[name]));
         builder.Services.AddSingleton<ICloudVerifier, SandboxVerifier>();
         builder.Services.AddSingleton<ICloudVerifier, AwsVerifier>();

@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Tranche.Data;
 using Tranche.Domain.Billing;
-using Tranche.Domain.Offers;
 using Tranche.Ingest;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Plans;
 using Tranche.Server.Api;
 
@@ -29,7 +29,7 @@ internal sealed partial class UploadProcessor(
     UploadQueue queue,
     TrancheServerOptions options,
     TimeProvider time,
-    OfferCatalog catalog,
+    OfferCatalogs catalogs,
     ILogger<UploadProcessor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -134,7 +134,7 @@ internal sealed partial class UploadProcessor(
             try
             {
                 await using var db = TrancheDatabase.CreateContext(options.Database, OrgScope.For(orgId));
-                await PlanGeneration.CurrentAsync(db, orgId, provider, catalog, time.StorageNow(), cancellationToken);
+                await PlanGeneration.CurrentAsync(db, orgId, provider, catalogs, time.StorageNow(), cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -4,8 +4,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Tranche.Data;
 using Tranche.Domain.Offers;
-using Tranche.Ingest;
 using Tranche.Domain.Planning;
+using Tranche.Ingest;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Plans;
 using Tranche.Providers.Purchasing;
 using Tranche.Providers.Sandbox;
@@ -41,8 +42,8 @@ public abstract class PurchasesApiTests<TFixture>(TFixture fixture) : ApiTests<T
 
         // No billing data has arrived since: only the inventory knows about the new commitments.
         await using var db = Server.Db(tenants.Child.Id);
-        var catalog = Server.App.Services.GetRequiredService<OfferCatalog>();
-        var again = await PlanGeneration.ComputeAsync(db, tenants.Child.Id, "aws", catalog, new PlanSettings(), DateTime.UtcNow, Cancel);
+        var catalogs = Server.App.Services.GetRequiredService<OfferCatalogs>();
+        var again = await PlanGeneration.ComputeAsync(db, tenants.Child.Id, "aws", catalogs, new PlanSettings(), DateTime.UtcNow, Cancel);
         var same = again.Single(p => p.Name == name);
         var lines = await db.PlanLineItems.Where(i => i.PlanId == same.Id).ToListAsync(Cancel);
         var rebought = lines.Where(l => bought.ContainsKey(l.PoolKey)).Sum(l => l.SelectedQuantity);

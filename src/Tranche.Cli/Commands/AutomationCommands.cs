@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using Tranche.Data;
 using Tranche.Providers.Automation;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Sandbox;
 using Tranche.Providers.Sandbox.Catalog;
 
@@ -72,7 +73,7 @@ internal static class AutomationCommands
             }
 
             var time = common.Environment.Time;
-            var context = new AutomationContext(common.ResolveDatabase(result), SandboxCatalog.Load(), new SandboxFaults(), time, "cli");
+            var context = new AutomationContext(common.ResolveDatabase(result), new OfferCatalogs(SandboxCatalog.Load()), new SandboxFaults(), time, "cli");
             var runs = await AutomationRunner.RunPolicyAsync(context, policy.Id, AutomationTriggers.Manual, time.StorageNow(), cancellationToken);
             Write(common, result, [.. runs.Select(Row)]);
             return runs.Any(r => r.Decision == AutomationDecisions.Failed) ? 1 : 0;

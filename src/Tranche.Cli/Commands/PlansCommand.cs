@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using Tranche.Data;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Plans;
 using Tranche.Providers.Sandbox.Catalog;
 
@@ -32,11 +33,11 @@ internal static class PlansCommand
 
             var providers = await db.BillingPeriods.Select(p => p.Provider).Distinct().ToListAsync(cancellationToken);
             providers = [.. providers.Where(p => p is "aws" or "azure" or "gcp" && (result.GetValue(provider) is not { } only || only == p)).Order(StringComparer.Ordinal)];
-            var catalog = SandboxCatalog.Load();
+            var catalogs = new OfferCatalogs(SandboxCatalog.Load());
             var rows = new List<PlanRow>();
             foreach (var name in providers)
             {
-                var plans = await PlanGeneration.CurrentAsync(db, orgId, name, catalog, common.Environment.Time.StorageNow(), cancellationToken);
+                var plans = await PlanGeneration.CurrentAsync(db, orgId, name, catalogs, common.Environment.Time.StorageNow(), cancellationToken);
                 var ids = plans.Select(p => p.Id).ToList();
                 var lines = (await db.PlanLineItems.AsNoTracking().Where(i => ids.Contains(i.PlanId)).ToListAsync(cancellationToken)).ToLookup(i => i.PlanId);
                 rows.AddRange(plans.Select(p => new PlanRow(

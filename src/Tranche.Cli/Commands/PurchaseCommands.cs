@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using Tranche.Data;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Purchasing;
 using Tranche.Providers.Sandbox;
 using Tranche.Providers.Sandbox.Catalog;
@@ -59,7 +60,7 @@ internal static class PurchaseCommands
                 throw new CliException(refusal.Message);
             }
 
-            await PurchaseRunner.RunAsync(common.ResolveDatabase(result), db, orgId, purchase!.Id, SandboxCatalog.Load(), new SandboxFaults(), common.Environment.Time, cancellationToken);
+            await PurchaseRunner.RunAsync(common.ResolveDatabase(result), db, orgId, purchase!.Id, new OfferCatalogs(SandboxCatalog.Load()), new SandboxFaults(), common.Environment.Time, cancellationToken);
             var row = await RowAsync(db, purchase, cancellationToken);
             Write(common, result, [row]);
             return row.Status == PurchaseStates.Succeeded ? 0 : 1;

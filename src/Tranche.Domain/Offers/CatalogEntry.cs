@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Tranche.Domain.Offers;
 
 /// <summary>Where figures came from: a public price page or price-list API, and the date the figures were read.</summary>
@@ -37,12 +39,14 @@ public sealed record CatalogEntry(
     decimal MemoryGb,
     IReadOnlyList<CatalogOffer> Offers)
 {
+    [JsonIgnore]
     public PoolKey Key => new(Provider, Region, InstanceType, Platform, Tenancy);
 
     /// <summary>The GPUs each machine of the type has, or null for a machine type without attached GPUs.</summary>
     public CatalogAccelerator? Accelerator { get; init; }
 
     /// <summary>On-demand per normalized unit-hour (AWS normalization factor, Azure ISF ratio, GCP vCPU).</summary>
+    [JsonIgnore]
     public decimal OnDemandPerNormalizedUnit => OnDemandHourly / NormalizationFactor;
 
     /// <summary>The offers of one kind, cheapest effective rate first.</summary>

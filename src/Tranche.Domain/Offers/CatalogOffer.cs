@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Tranche.Domain.Offers;
 
 /// <summary>Offering classes of AWS Reserved Instances, as <c>CommitmentOffer.offering_class</c> spells them.</summary>
@@ -69,23 +71,29 @@ public sealed record CatalogOffer(
     public string? Bundle { get; init; }
 
     /// <summary>Provider, region and bundle: offers with the same key (and term and payment option) go into one commitment; null when not bundled.</summary>
+    [JsonIgnore]
     public string? BundleKey => Bundle is null ? null : $"{Offer.Provider}/{Region}/{Bundle}";
 
     /// <summary>Seconds in a 730-hour month, so a 12-month term is 31,536,000 s as the providers' APIs write it.</summary>
     public const long SecondsPerMonth = Offer.HoursPerMonth * 3600L;
 
     /// <summary>The term as <c>duration_seconds</c> (providers count a year as 365 days: 12 x 730 h).</summary>
+    [JsonIgnore]
     public long DurationSeconds => Offer.TermMonths * SecondsPerMonth;
 
+    [JsonIgnore]
     public decimal EffectiveHourlyPerUnit => Offer.EffectiveHourlyPerUnit;
 
     /// <summary>r / p: the effective commitment rate over the on-demand rate of the same unit (below 1 for a saving).</summary>
+    [JsonIgnore]
     public decimal DiscountRatio => OnDemandHourlyPerUnit == 0 ? 0 : EffectiveHourlyPerUnit / OnDemandHourlyPerUnit;
 
     /// <summary>What one fully used unit-hour saves against on-demand.</summary>
+    [JsonIgnore]
     public decimal SavingsPerUnitHour => OnDemandHourlyPerUnit - EffectiveHourlyPerUnit;
 
     /// <summary>Upfront plus every recurring hour of the term, per unit.</summary>
+    [JsonIgnore]
     public decimal TotalCostPerUnit => Offer.UpfrontPerUnit + Offer.HourlyPerUnit * Offer.TermHours;
 
     /// <summary>

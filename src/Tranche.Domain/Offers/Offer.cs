@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Tranche.Domain.Offers;
 
 /// <summary>Payment options as the published API writes them on offers and commitments (Title Case).</summary>
@@ -38,8 +40,10 @@ public sealed record Offer(
 {
     public const int HoursPerMonth = 730;
 
+    [JsonIgnore]
     public int TermHours => TermMonths * HoursPerMonth;
 
     /// <summary>Recurring price plus the upfront spread evenly over the term's hours.</summary>
+    [JsonIgnore]
     public decimal EffectiveHourlyPerUnit => HourlyPerUnit + (TermMonths > 0 ? UpfrontPerUnit / TermHours : 0);
 }

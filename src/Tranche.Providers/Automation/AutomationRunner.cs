@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Automation;
-using Tranche.Domain.Offers;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Plans;
 using Tranche.Providers.Purchasing;
 using Tranche.Providers.Sandbox;
@@ -14,7 +14,7 @@ namespace Tranche.Providers.Automation;
 /// runs it, and whom to tell when a firing turns out to have been run already (by another server).
 /// </summary>
 public sealed record AutomationContext(
-    DatabaseTarget Database, OfferCatalog Catalog, SandboxFaults Faults, TimeProvider Time, string RanBy, Action<AutomationPolicy, Guid, DateTime>? AlreadyRun = null);
+    DatabaseTarget Database, OfferCatalogs Catalogs, SandboxFaults Faults, TimeProvider Time, string RanBy, Action<AutomationPolicy, Guid, DateTime>? AlreadyRun = null);
 
 /// <summary>
 /// Carries out one firing of an automation policy: for each org it acts on and each provider, claims the run (so a
@@ -148,10 +148,10 @@ public static class AutomationRunner
         }
 
         var now = context.Time.StorageNow();
-        var plans = await PlanGeneration.CurrentAsync(db, orgId, provider, context.Catalog, now, cancellationToken);
+        var plans = await PlanGeneration.CurrentAsync(db, orgId, provider, context.Catalogs, now, cancellationToken);
         if (plans.Count > 0 && plans.Any(p => now - p.CreatedAt > FreshPlanAge))
         {
-            plans = await PlanGeneration.ComputeAsync(db, orgId, provider, context.Catalog, new Domain.Planning.PlanSettings(), now, cancellationToken);
+            plans = await PlanGeneration.ComputeAsync(db, orgId, provider, context.Catalogs, new Domain.Planning.PlanSettings(), now, cancellationToken);
         }
 
         var plan = policy.Plan == PlanKinds.Recommended ? plans.FirstOrDefault(p => p.IsRecommended) : plans.FirstOrDefault(p => p.Kind == policy.Plan);
@@ -217,7 +217,7 @@ public static class AutomationRunner
             return;
         }
 
-        var done = await PurchaseRunner.RunAsync(context.Database, db, orgId, purchase!.Id, context.Catalog, context.Faults, context.Time, cancellationToken);
+        var done = await PurchaseRunner.RunAsync(context.Database, db, orgId, purchase!.Id, context.Catalogs, context.Faults, context.Time, cancellationToken);
         run.PurchaseId = done.Id;
         var reason = share < 1 ? $"{verdict.Reason} One rung of a {policy.LadderRungs}-rung ladder: {lines.Sum(l => l.SelectedQuantity)} of the plan's units; the next run plans again from newer data." : verdict.Reason;
         Finish(run, done.Status == PurchaseStates.Succeeded ? AutomationDecisions.Purchased : AutomationDecisions.Failed,

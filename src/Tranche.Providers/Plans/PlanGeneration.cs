@@ -4,6 +4,7 @@ using Tranche.Data;
 using Tranche.Domain.Billing;
 using Tranche.Domain.Offers;
 using Tranche.Domain.Planning;
+using Tranche.Providers.Offerings;
 
 namespace Tranche.Providers.Plans;
 
@@ -52,8 +53,9 @@ public static class PlanGeneration
     /// loaded since. Two requests racing to compute both store a set; the later one supersedes the earlier.
     /// </summary>
     public static async Task<IReadOnlyList<CommitmentPlanRecord>> CurrentAsync(
-        TrancheDbContext db, Guid orgId, string provider, OfferCatalog catalog, DateTime now, CancellationToken cancellationToken)
+        TrancheDbContext db, Guid orgId, string provider, OfferCatalogs catalogs, DateTime now, CancellationToken cancellationToken)
     {
+        var catalog = await catalogs.ForAsync(db, orgId, provider, cancellationToken);
         var current = await db.CommitmentPlans.AsNoTracking()
             .Where(p => p.Provider == provider && p.SupersededAt == null)
             .ToListAsync(cancellationToken);
@@ -65,15 +67,16 @@ public static class PlanGeneration
 
         if (current.Count == 0 || current.Any(p => p.DataLoadedAt < loadedAt || p.CatalogVersion != catalog.Version))
         {
-            current = [.. await ComputeAsync(db, orgId, provider, catalog, new PlanSettings(), now, cancellationToken)];
+            current = [.. await ComputeAsync(db, orgId, provider, catalogs, new PlanSettings(), now, cancellationToken)];
         }
 
         return [.. current.OrderBy(p => p.Kind switch { PlanKinds.Recommended => 0, PlanKinds.Balanced => 1, _ => 2 })];
     }
 
     public static async Task<IReadOnlyList<CommitmentPlanRecord>> ComputeAsync(
-        TrancheDbContext db, Guid orgId, string provider, OfferCatalog catalog, PlanSettings settings, DateTime now, CancellationToken cancellationToken)
+        TrancheDbContext db, Guid orgId, string provider, OfferCatalogs catalogs, PlanSettings settings, DateTime now, CancellationToken cancellationToken)
     {
+        var catalog = await catalogs.ForAsync(db, orgId, provider, cancellationToken);
         var loadedAt = await db.BillingPeriods.Where(p => p.Provider == provider).MaxAsync(p => (DateTime?)p.LoadedAt, cancellationToken);
         var pools = await db.UsagePools.AsNoTracking()
             .Where(p => p.Provider == provider && p.InstanceType != null && p.RegionId != null)

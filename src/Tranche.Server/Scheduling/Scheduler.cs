@@ -2,8 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Quartz;
 using Tranche.Data;
-using Tranche.Domain.Offers;
 using Tranche.Providers.Automation;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Sandbox;
 
 namespace Tranche.Server.Scheduling;
@@ -84,7 +84,7 @@ internal static partial class Scheduler
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AutomationRunner));
         return new(
             services.GetRequiredService<TrancheServerOptions>().Database,
-            services.GetRequiredService<OfferCatalog>(),
+            services.GetRequiredService<OfferCatalogs>(),
             services.GetRequiredService<SandboxFaults>(),
             services.GetRequiredService<TimeProvider>(),
             ranBy,
@@ -273,7 +273,7 @@ public static class CronSchedules
 /// reach the purchase staleness limit and prices and usage stay current even when no billing data arrives.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class PlanRefreshJob(TrancheServerOptions options, OfferCatalog catalog, TimeProvider time, ILogger<PlanRefreshJob> logger) : IJob
+internal sealed partial class PlanRefreshJob(TrancheServerOptions options, OfferCatalogs catalogs, TimeProvider time, ILogger<PlanRefreshJob> logger) : IJob
 {
     public static readonly JobKey Key = new("plan-refresh", "tranche");
 
@@ -298,7 +298,7 @@ internal sealed partial class PlanRefreshJob(TrancheServerOptions options, Offer
             try
             {
                 await using var db = TrancheDatabase.CreateContext(options.Database, OrgScope.For(orgId));
-                await Providers.Plans.PlanGeneration.ComputeAsync(db, orgId, provider, catalog, new Domain.Planning.PlanSettings(), now, cancellationToken);
+                await Providers.Plans.PlanGeneration.ComputeAsync(db, orgId, provider, catalogs, new Domain.Planning.PlanSettings(), now, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

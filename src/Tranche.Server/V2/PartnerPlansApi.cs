@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
-using Tranche.Domain.Offers;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Onboarding;
 using Tranche.Providers.Plans;
 using Tranche.Server.Api;
@@ -53,7 +53,7 @@ internal static class PartnerPlansApi
             .Produces<ApiErrorResponse>(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> Defaults(HttpContext context, TrancheDbContext db, OfferCatalog catalog, TimeProvider time)
+    private static async Task<IResult> Defaults(HttpContext context, TrancheDbContext db, OfferCatalogs catalogs, TimeProvider time)
     {
         var orgId = context.Org().OrgId;
         if (await OnboardingStatus.RefusalAsync(db, orgId, context.RequestAborted) is { } notReady)
@@ -66,7 +66,7 @@ internal static class PartnerPlansApi
         var result = new List<PartnerPlan>();
         foreach (var provider in providers)
         {
-            var plans = await PlanGeneration.CurrentAsync(db, orgId, provider, catalog, time.GetUtcNow().UtcDateTime, context.RequestAborted);
+            var plans = await PlanGeneration.CurrentAsync(db, orgId, provider, catalogs, time.GetUtcNow().UtcDateTime, context.RequestAborted);
             var planIds = plans.Select(p => p.Id).ToList();
             var lines = (await db.PlanLineItems.AsNoTracking().Where(i => planIds.Contains(i.PlanId)).ToListAsync(context.RequestAborted)).ToLookup(i => i.PlanId);
             foreach (var plan in plans)

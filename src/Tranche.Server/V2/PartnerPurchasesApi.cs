@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
-using Tranche.Domain.Offers;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Purchasing;
 using Tranche.Providers.Sandbox;
 using Tranche.Server.Api;
@@ -78,7 +78,7 @@ internal static class PartnerPurchasesApi
     }
 
     private static async Task<IResult> Purchase(
-        HttpContext context, TrancheDbContext db, TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time)
+        HttpContext context, TrancheDbContext db, TrancheServerOptions options, OfferCatalogs catalogs, SandboxFaults faults, TimeProvider time)
     {
         var request = await RequestJson.ReadAsync<PurchasePlanRequest>(context.Request);
         var orgId = context.Org().OrgId;
@@ -103,7 +103,7 @@ internal static class PartnerPurchasesApi
         }
 
         // The sandbox plays the cloud: its own unit of work, as a provider's API would be.
-        await PurchaseRunner.RunAsync(options.Database, db, orgId, purchase!.Id, catalog, faults, time, context.RequestAborted);
+        await PurchaseRunner.RunAsync(options.Database, db, orgId, purchase!.Id, catalogs, faults, time, context.RequestAborted);
         return TypedResults.Created($"/v2/org/{orgId}/partners/purchases/{purchase.Id}", await ResponseAsync(db, purchase, context.RequestAborted));
     }
 

@@ -1626,6 +1626,64 @@ namespace Tranche.Data.Migrations.Postgres
                     b.ToTable("commitment_plan_line_items", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.ProviderOfferCatalog", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("AttemptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("attempted_at");
+
+                    b.Property<string>("Catalog")
+                        .HasColumnType("text")
+                        .HasColumnName("catalog");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("org_id");
+
+                    b.Property<int>("PoolsAsked")
+                        .HasColumnType("integer")
+                        .HasColumnName("pools_asked");
+
+                    b.Property<int>("PoolsPriced")
+                        .HasColumnType("integer")
+                        .HasColumnName("pools_priced");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("provider");
+
+                    b.Property<DateTime?>("ReadAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("read_at");
+
+                    b.Property<string>("Unpriced")
+                        .HasColumnType("text")
+                        .HasColumnName("unpriced");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider")
+                        .IsUnique();
+
+                    b.ToTable("provider_offer_catalogs", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.PurchaseLineRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2621,6 +2679,15 @@ namespace Tranche.Data.Migrations.Postgres
                     b.HasOne("Tranche.Data.CommitmentPlanRecord", null)
                         .WithMany()
                         .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.ProviderOfferCatalog", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1619,6 +1619,64 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.ToTable("commitment_plan_line_items", (string)null);
                 });
 
+            modelBuilder.Entity("Tranche.Data.ProviderOfferCatalog", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("AttemptedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("attempted_at");
+
+                    b.Property<string>("Catalog")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("catalog");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<Guid>("OrgId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("org_id");
+
+                    b.Property<int>("PoolsAsked")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pools_asked");
+
+                    b.Property<int>("PoolsPriced")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pools_priced");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<DateTime?>("ReadAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("read_at");
+
+                    b.Property<string>("Unpriced")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unpriced");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Provider")
+                        .IsUnique();
+
+                    b.ToTable("provider_offer_catalogs", (string)null);
+                });
+
             modelBuilder.Entity("Tranche.Data.PurchaseLineRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2614,6 +2672,15 @@ namespace Tranche.Data.Migrations.Sqlite
                     b.HasOne("Tranche.Data.CommitmentPlanRecord", null)
                         .WithMany()
                         .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tranche.Data.ProviderOfferCatalog", b =>
+                {
+                    b.HasOne("Tranche.Data.Org", null)
+                        .WithMany()
+                        .HasForeignKey("OrgId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

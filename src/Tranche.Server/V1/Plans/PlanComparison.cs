@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
 using Tranche.Domain.Planning;
+using Tranche.Providers.Offerings;
 using Tranche.Server.Api;
 using Tranche.Server.Auth;
 
@@ -100,7 +101,7 @@ internal static class PlanComparison
         public decimal MonthlyNet => CoveredOnDemand - MonthlyCost;
     }
 
-    private static async Task<IResult> Compare(HttpContext context, TrancheDbContext db, OfferCatalog catalog, string plan_id)
+    private static async Task<IResult> Compare(HttpContext context, TrancheDbContext db, OfferCatalogs catalogs, string plan_id)
     {
         var id = PathIds.Parse(plan_id, nameof(plan_id));
         var query = new QueryArgs(context.Request);
@@ -108,10 +109,13 @@ internal static class PlanComparison
         var terms = query.List("contract_terms", Terms);
         var payments = query.List("payment_options", ["no_upfront", "partial_upfront", "all_upfront"]);
         query.ThrowIfInvalid();
-        if (!await db.CommitmentPlans.AnyAsync(p => p.Id == id, context.RequestAborted))
+        var provider = await db.CommitmentPlans.Where(p => p.Id == id).Select(p => p.Provider).FirstOrDefaultAsync(context.RequestAborted);
+        if (provider is null)
         {
             return ApiResults.NotFound($"Org {context.Org().OrgId} has no plan {id}.", "plan_not_found");
         }
+
+        var catalog = await catalogs.ForAsync(db, context.Org().OrgId, provider, context.RequestAborted);
 
         var items = await db.PlanLineItems.AsNoTracking().Where(i => i.PlanId == id).OrderBy(i => i.Id).ToListAsync(context.RequestAborted);
         items = lineIds.Count > 0 ? [.. items.Where(i => lineIds.Contains(i.Id))] : [.. items.Where(i => i.IsSelected)];

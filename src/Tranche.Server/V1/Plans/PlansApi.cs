@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 using Tranche.Data;
 using Tranche.Domain.Offers;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Plans;
 using Tranche.Providers.Purchasing;
 using Tranche.Providers.Sandbox;
@@ -155,21 +156,21 @@ internal static class PlansApi
             .Produces<CommitmentPlanLineItemResponse[]>();
     }
 
-    private static async Task<IResult> Defaults(HttpContext context, TrancheDbContext db, OfferCatalog catalog, TimeProvider time)
+    private static async Task<IResult> Defaults(HttpContext context, TrancheDbContext db, OfferCatalogs catalogs, TimeProvider time)
     {
         var query = new QueryArgs(context.Request);
         var provider = query.OneOf("provider", Providers, required: true)!;
         query.ThrowIfInvalid();
-        var plans = await PlanGeneration.CurrentAsync(db, context.Org().OrgId, provider, catalog, time.GetUtcNow().UtcDateTime, context.RequestAborted);
+        var plans = await PlanGeneration.CurrentAsync(db, context.Org().OrgId, provider, catalogs, time.GetUtcNow().UtcDateTime, context.RequestAborted);
         return TypedResults.Ok(plans.Select(ToResponse));
     }
 
-    private static async Task<IResult> Recommended(HttpContext context, TrancheDbContext db, OfferCatalog catalog, TimeProvider time)
+    private static async Task<IResult> Recommended(HttpContext context, TrancheDbContext db, OfferCatalogs catalogs, TimeProvider time)
     {
         var query = new QueryArgs(context.Request);
         var provider = query.OneOf("provider", Providers, required: true)!;
         query.ThrowIfInvalid();
-        var plans = await PlanGeneration.CurrentAsync(db, context.Org().OrgId, provider, catalog, time.GetUtcNow().UtcDateTime, context.RequestAborted);
+        var plans = await PlanGeneration.CurrentAsync(db, context.Org().OrgId, provider, catalogs, time.GetUtcNow().UtcDateTime, context.RequestAborted);
         return plans.FirstOrDefault(p => p.IsRecommended) is { } plan ? TypedResults.Ok(ToResponse(plan)) : TypedResults.NoContent();
     }
 
@@ -181,7 +182,7 @@ internal static class PlansApi
     }
 
     private static async Task<IResult> Apply(
-        HttpContext context, TrancheDbContext db, TrancheServerOptions options, OfferCatalog catalog, SandboxFaults faults, TimeProvider time, string plan_id)
+        HttpContext context, TrancheDbContext db, TrancheServerOptions options, OfferCatalogs catalogs, SandboxFaults faults, TimeProvider time, string plan_id)
     {
         var id = PathIds.Parse(plan_id, nameof(plan_id));
         var orgId = context.Org().OrgId;
@@ -191,7 +192,7 @@ internal static class PlansApi
             return ApiResults.Refused(refusal);
         }
 
-        await PurchaseRunner.RunAsync(options.Database, db, orgId, purchase!.Id, catalog, faults, time, context.RequestAborted);
+        await PurchaseRunner.RunAsync(options.Database, db, orgId, purchase!.Id, catalogs, faults, time, context.RequestAborted);
         var plan = await db.CommitmentPlans.AsNoTracking().SingleAsync(p => p.Id == id, context.RequestAborted);
         return TypedResults.Ok(ToResponse(plan));
     }
