@@ -34,6 +34,7 @@ public static class TrancheCli
         root.Subcommands.Add(OnboardingCommands.Create(common));
         root.Subcommands.Add(SyncCommand.Create(common));
         root.Subcommands.Add(PlansCommand.Create(common));
+        root.Subcommands.Add(CatalogCommands.Create(common));
         foreach (var command in PurchaseCommands.Create(common))
         {
             root.Subcommands.Add(command);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Tranche.Domain.Offers;
+using Tranche.Providers.Offerings;
 using Tranche.Providers.Sandbox.Catalog;
 using Tranche.Testing;
 
@@ -117,7 +118,7 @@ public static class OneYearG2Standard8
         return OfferCatalogRules.EnsureValid(new OfferCatalog(bundled.Version, bundled.Currency, bundled.Sources, entries, bundled.ResourcePools), "one-year g2-standard-8 catalog");
     }
 
-    public static void Use(IServiceCollection services) => services.AddSingleton(Catalog);
+    public static void Use(IServiceCollection services) => services.AddSingleton(new OfferCatalogs(Catalog));
 }
 
 public sealed class SqliteOneYearG2Standard8 : SqliteTranche

@@ -10,7 +10,7 @@ namespace Tranche.Server.Scheduling;
 
 /// <summary>
 /// Everything Tranche does on its own schedule runs as Quartz.NET jobs: automation policies, the renewal check, expiry
-/// warnings, plan refresh and purchase recovery. On PostgreSQL the scheduler is clustered on the same
+/// warnings, plan refresh, offer catalog reads and purchase recovery. On PostgreSQL the scheduler is clustered on the same
 /// database (its <c>qrtz_*</c> tables are created when missing), so with several server replicas each firing runs on
 /// one of them; on SQLite, which one server owns, it keeps its schedule in memory and rebuilds it from the
 /// automation policies at start.
@@ -56,6 +56,7 @@ internal static partial class Scheduler
             Recurring<ExpiryWarningJob>(quartz, ExpiryWarningJob.Key, ExpiryWarningJob.Interval, TimeSpan.FromMinutes(1));
             Recurring<RenewalCheckJob>(quartz, RenewalCheckJob.Key, RenewalCheckJob.Interval, TimeSpan.FromMinutes(2));
             Recurring<PlanRefreshJob>(quartz, PlanRefreshJob.Key, PlanRefreshJob.Interval, TimeSpan.FromMinutes(10));
+            Recurring<OfferCatalogReadJob>(quartz, OfferCatalogReadJob.Key, OfferCatalogReadJob.Interval, TimeSpan.FromMinutes(5));
             quartz.AddJob<AutomationJob>(job => job.WithIdentity(AutomationJob.Key).StoreDurably());
         });
         services.AddQuartzHostedService(hosted =>
