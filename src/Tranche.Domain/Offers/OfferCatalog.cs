@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Tranche.Domain.Offers;
 
 /// <summary>
@@ -51,10 +49,8 @@ public sealed class OfferCatalog
     public IReadOnlyList<CatalogResourcePool> ResourcePools { get; }
 
     /// <summary>Every offer: those of the instance pools, then those of the resource pools.</summary>
-    [JsonIgnore]
     public IEnumerable<CatalogOffer> AllOffers => Entries.SelectMany(e => e.Offers).Concat(ResourcePools.SelectMany(p => p.Offers));
 
-    [JsonIgnore]
     public IEnumerable<string> Providers => Entries.Select(e => e.Provider).Distinct(StringComparer.OrdinalIgnoreCase);
 
     public IEnumerable<string> Regions(string provider) =>

@@ -155,13 +155,20 @@ public static class ProviderCatalogs
         return (OfferCatalogRules.EnsureValid(catalog, $"The {version} catalog"), unpriced);
     }
 
-    public static string Write(OfferCatalog catalog) => JsonSerializer.Serialize(catalog, s_json);
+    public static string Write(OfferCatalog catalog) =>
+        JsonSerializer.Serialize(new StoredCatalog(catalog.Version, catalog.Currency, catalog.Sources, catalog.Entries, catalog.ResourcePools), s_json);
 
     public static OfferCatalog Read(string json) =>
-        JsonSerializer.Deserialize<OfferCatalog>(json, s_json) ?? throw new InvalidDataException("A stored offer catalog is empty.");
+        JsonSerializer.Deserialize<StoredCatalog>(json, s_json) is { } stored
+            ? new OfferCatalog(stored.Version, stored.Currency, stored.Sources, stored.Entries, stored.ResourcePools)
+            : throw new InvalidDataException("A stored offer catalog is empty.");
 
     public static IReadOnlyList<string> ReadUnpriced(string? json) =>
         string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<string>>(json, s_json) ?? [];
+
+    /// <summary>The catalog as stored: the domain model's records, without the indexes the catalog builds over them.</summary>
+    private sealed record StoredCatalog(
+        string Version, string Currency, IReadOnlyList<CatalogSource> Sources, IReadOnlyList<CatalogEntry> Entries, IReadOnlyList<CatalogResourcePool> ResourcePools);
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 }
