@@ -87,7 +87,7 @@ public static class TrancheServer
         builder.Services.AddSingleton<ICloudVerifier, SandboxVerifier>();
         builder.Services.AddSingleton<ICloudVerifier, AwsVerifier>();
         builder.Services.AddSingleton<ICloudVerifier>(services => new AzureVerifier(services.GetRequiredService<CloudSettings>(), new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
-        builder.Services.AddSingleton<ICloudVerifier, GcpVerifier>();
+        builder.Services.AddSingleton<ICloudVerifier>(services => new GcpVerifier(services.GetRequiredService<CloudSettings>(), new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
         builder.Services.AddSingleton(services => Tranche.Providers.Offerings.OfferingReaders.Create(
             services.GetRequiredService<CloudSettings>(), Tranche.Providers.Offerings.OfferingReaders.CreateHttpClient(), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<WebhookDispatcher>();

@@ -102,14 +102,22 @@ public static class GcpOnboarding
 }
 
 /// <summary>
-/// GCP verification. Tranche has no GCP reader yet, so with credentials configured it still answers failed and says
-/// so: a verification that did not reach the account never reads as a success.
+/// GCP verification: Tranche gets a token for its own service account, then asks Google which of the permissions it
+/// needs the customer granted it, on the billing account (read billing and prices) and on the project (read and buy
+/// committed use discounts, read the billing exports in BigQuery). Each missing permission is named.
 /// </summary>
-public sealed class GcpVerifier(CloudSettings settings) : ICloudVerifier
+public sealed class GcpVerifier(CloudSettings settings, HttpClient http) : ICloudVerifier
 {
+    /// <summary>What <c>roles/billing.viewer</c> gives on the billing account that Tranche reads.</summary>
+    public static readonly string[] BillingAccountPermissions = ["billing.accounts.get", "billing.accounts.getSpendingInformation"];
+
+    /// <summary>What the project roles give that Tranche uses: list and buy commitments, query the billing exports.</summary>
+    public static readonly string[] ProjectPermissions =
+        ["compute.commitments.list", "compute.commitments.get", "compute.commitments.create", "bigquery.jobs.create", "bigquery.tables.getData"];
+
     public string Provider => "gcp";
 
-    public Task<IReadOnlyList<Validation>> VerifyAsync(CloudIntegration integration, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Validation>> VerifyAsync(CloudIntegration integration, CancellationToken cancellationToken)
     {
         var validations = new List<Validation>
         {
@@ -120,9 +128,43 @@ public sealed class GcpVerifier(CloudSettings settings) : ICloudVerifier
                 ? Validation.Fail("tranche_credentials", "Tranche has no GCP credentials: set GOOGLE_APPLICATION_CREDENTIALS to the key file of its service account.")
                 : Validation.Pass("tranche_credentials", "Tranche has a key file for its service account."),
         };
-        validations.Add(validations.All(v => v.Passed)
-            ? Validation.Fail("billing_account_readable", $"Reading billing account {integration.BillingAccountId} through the service account is not available in this version of Tranche; the integration cannot be verified yet.")
-            : Validation.Fail("billing_account_readable", "Not tried: Tranche cannot call GCP without its service account and credentials."));
-        return Task.FromResult<IReadOnlyList<Validation>>(validations);
+        if (validations.Any(v => !v.Passed))
+        {
+            validations.AddRange(Verification.NotTried("Tranche cannot call GCP without its service account and credentials.", "billing_account_readable", "project_permissions"));
+            return validations;
+        }
+
+        var (token, problem) = await GcpAccess.TokenAsync(settings, GcpAccess.CloudPlatformScope, cancellationToken);
+        if (token is null)
+        {
+            validations[1] = Validation.Fail("tranche_credentials", problem!);
+            validations.AddRange(Verification.NotTried("Tranche could not get a token for its service account.", "billing_account_readable", "project_permissions"));
+            return validations;
+        }
+
+        validations.Add(await CheckAsync(
+            "billing_account_readable", $"billing account {integration.BillingAccountId}",
+            new Uri(settings.GcpBillingCatalogUrl, $"v1/billingAccounts/{Uri.EscapeDataString(integration.BillingAccountId!)}:testIamPermissions"),
+            BillingAccountPermissions, "roles/billing.viewer", token, cancellationToken));
+        validations.Add(await CheckAsync(
+            "project_permissions", $"project {integration.ProjectId}",
+            new Uri(settings.GcpResourceManagerUrl, $"v1/projects/{Uri.EscapeDataString(integration.ProjectId!)}:testIamPermissions"),
+            ProjectPermissions, string.Join(", ", GcpOnboarding.ProjectRoles), token, cancellationToken));
+        return validations;
+    }
+
+    private async Task<Validation> CheckAsync(
+        string name, string resource, Uri url, IReadOnlyList<string> wanted, string roles, string token, CancellationToken cancellationToken)
+    {
+        var (granted, problem) = await GcpAccess.GrantedAsync(http, token, url, wanted, cancellationToken);
+        if (granted is null)
+        {
+            return Validation.Fail(name, $"Could not ask Google about {resource}: {problem}");
+        }
+
+        var missing = wanted.Where(p => !granted.Contains(p)).ToList();
+        return missing.Count == 0
+            ? Validation.Pass(name, $"{settings.GcpServiceAccount} holds every permission Tranche needs on {resource}.")
+            : Validation.Fail(name, $"{settings.GcpServiceAccount} lacks {string.Join(", ", missing)} on {resource}: grant it {roles}.");
     }
 }

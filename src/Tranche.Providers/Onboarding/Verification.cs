@@ -71,6 +71,12 @@ public sealed record CloudSettings
     /// <summary><c>TRANCHE_GCP_BILLING_CATALOG_URL</c>: the Cloud Billing Catalog API (default <c>https://cloudbilling.googleapis.com</c>).</summary>
     public Uri GcpBillingCatalogUrl { get; init; } = new("https://cloudbilling.googleapis.com");
 
+    /// <summary>
+    /// <c>TRANCHE_GCP_RESOURCE_MANAGER_URL</c>: the Resource Manager API verification asks for the permissions granted on
+    /// the customer's project (default <c>https://cloudresourcemanager.googleapis.com</c>).
+    /// </summary>
+    public Uri GcpResourceManagerUrl { get; init; } = new("https://cloudresourcemanager.googleapis.com");
+
     public static CloudSettings From(Func<string, string?> setting)
     {
         string? Value(string name) => setting(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
@@ -97,6 +103,7 @@ public sealed record CloudSettings
             AzurePricesUrl = Url("TRANCHE_AZURE_PRICES_URL") ?? new Uri("https://prices.azure.com"),
             AzureIsfRatioUrl = Url("TRANCHE_AZURE_ISF_RATIO_URL") ?? new Uri("https://isfratio.blob.core.windows.net/isfratio/ISFRatio.csv"),
             GcpBillingCatalogUrl = Url("TRANCHE_GCP_BILLING_CATALOG_URL") ?? new Uri("https://cloudbilling.googleapis.com"),
+            GcpResourceManagerUrl = Url("TRANCHE_GCP_RESOURCE_MANAGER_URL") ?? new Uri("https://cloudresourcemanager.googleapis.com"),
         };
     }
 }
